@@ -11,3 +11,13 @@ Clock = Callable[[], datetime]
 def system_clock() -> datetime:
     """Now, in UTC, to the second: AWS shows entity dates at second precision."""
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 UTC to the second with ``Z``, as AWS writes times; it sorts in time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> datetime:
+    """Read a time written by :func:`iso`."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

@@ -1,0 +1,3 @@
+from signet.cli import main
+
+main()

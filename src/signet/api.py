@@ -1,0 +1,201 @@
+"""The AWS endpoint: one HTTP request in, one AWS response out.
+
+The steps, in order: read the parameters in the request's dialect (Query form, GET
+query string, or JSON); authenticate the SigV4 signature; find the operation; decode
+and validate its parameters against the botocore model; authorize the caller; run the
+operation; render the result or the error as XML or as the JSON envelope. Every
+:class:`~signet.errors.AwsError` becomes its wire form here, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from signet import ids
+from signet.auth import access, sigv4
+from signet.auth.authenticate import authenticate
+from signet.auth.principals import Caller
+from signet.clock import Clock
+from signet.errors import (
+    AwsError,
+    InvalidAction,
+    MalformedQueryString,
+    MissingAction,
+    ServiceFailure,
+    UnsupportedMediaType,
+)
+from signet.iam.context import Context
+from signet.iam.operations import HANDLERS
+from signet.store.base import Store
+from signet.wire import json_dialect
+from signet.wire.model import Operation, ServiceModels
+from signet.wire.xml import render_error_xml
+
+LOG = logging.getLogger(__name__)
+
+IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/"
+STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
+STS_VERSION = "2011-06-15"
+
+XML_TYPE = b"text/xml"
+JSON_TYPE = b"application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    content_type: bytes
+    body: bytes
+    request_id: str
+
+
+@dataclass(slots=True)
+class _Request:
+    """What one request has revealed so far, for rendering and the request log line."""
+
+    http: sigv4.HttpRequest
+    request_id: str
+    wants_json: bool
+    action: str | None = None
+    version: str | None = None
+    caller: Caller | None = None
+    operation: Operation | None = None
+
+
+class Endpoint:
+    """Answers AWS Query and JSON-dialect requests against one store."""
+
+    def __init__(self, store: Store, models: ServiceModels, clock: Clock) -> None:
+        self.store = store
+        self.models = models
+        self.clock = clock
+
+    def handle(self, http: sigv4.HttpRequest, refusal: AwsError | None = None) -> Response:
+        """Answer one request, or refuse it with ``refusal``; never raises."""
+        started = time.perf_counter()
+        request = _Request(http, ids.request_id(), _wants_json(http.headers))
+        try:
+            if refusal is not None:
+                raise refusal
+            response = self._answer(request)
+            error_code = None
+        except AwsError as error:
+            response = self._error(request, error)
+            error_code = error.code
+        except Exception:
+            LOG.exception("unexpected failure", extra={"request_id": request.request_id})
+            failure = ServiceFailure("The request failed because of an unknown error.")
+            response = self._error(request, failure)
+            error_code = failure.code
+
+        LOG.info(
+            "request",
+            extra={
+                "request_id": request.request_id,
+                "action": request.action,
+                "principal": request.caller.arn if request.caller else None,
+                "status": response.status,
+                "error_code": error_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            },
+        )
+        return response
+
+    def _answer(self, request: _Request) -> Response:
+        http = request.http
+        params, is_json = _parameters(http)
+        request.action = _scalar(params.get("Action"))
+        request.version = _scalar(params.get("Version"))
+
+        now = self.clock()
+        request.caller = authenticate(self.store, http, now)
+
+        if not request.action:
+            raise MissingAction("Could not find an Action parameter in the request.")
+        operation = self.models.operation(request.action, request.version)
+        handler = HANDLERS.get(f"{operation.service}:{operation.name}") if operation else None
+        if operation is None or handler is None:
+            raise InvalidAction(
+                f"Could not find operation {request.action} for version "
+                f"{request.version or '2010-05-08'}."
+            )
+        request.operation = operation
+
+        values = operation.decode_json(params) if is_json else operation.decode_query(params)
+        operation.validate(values)
+        action = f"{operation.service}:{operation.name}"
+        access.authorize(self.store, request.caller, action, values)
+
+        result = handler(Context(self.store, request.caller, now), values)
+
+        if request.wants_json:
+            body = json_dialect.success_envelope(operation.render_json(result))
+            return Response(200, JSON_TYPE, body, request.request_id)
+        return Response(
+            200, XML_TYPE, operation.render_xml(result, request.request_id), request.request_id
+        )
+
+    def _error(self, request: _Request, error: AwsError) -> Response:
+        if request.wants_json:
+            body = json_dialect.error_envelope(error.json_code, error.message)
+            return Response(error.status, JSON_TYPE, body, request.request_id)
+
+        namespace = IAM_NAMESPACE
+        if request.operation is not None:
+            namespace = request.operation.namespace
+        elif request.version == STS_VERSION:
+            namespace = STS_NAMESPACE
+        body = render_error_xml(
+            error.code, error.message, error.fault, request.request_id, namespace
+        )
+        return Response(error.status, XML_TYPE, body, request.request_id)
+
+
+def _wants_json(headers: Mapping[str, str]) -> bool:
+    return "application/json" in headers.get("accept", "")
+
+
+def _parameters(http: sigv4.HttpRequest) -> tuple[dict[str, Any], bool]:
+    """The request's parameters and whether they came as a JSON object.
+
+    Parameters in the query string come first; a form or JSON body adds to them and
+    wins where a name is in both. The first of a repeated name counts.
+    """
+    params: dict[str, Any] = _form(http.query_string.encode("latin-1"))
+    if http.method == "GET" or not http.body:
+        return params, False
+
+    content_type = http.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        params.update(json_dialect.parse_json_body(http.body))
+        return params, True
+    if content_type in ("", "application/x-www-form-urlencoded"):
+        params.update(_form(http.body))
+        return params, False
+    raise UnsupportedMediaType(
+        f"Content-Type {content_type} is not supported: send application/x-www-form-urlencoded"
+        " or application/json."
+    )
+
+
+def _form(raw: bytes) -> dict[str, Any]:
+    """Decode a form-encoded body or query string; invalid encodings are refused."""
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedQueryString(
+            "The request's parameters are not valid form encoding of UTF-8 text."
+        ) from None
+    params: dict[str, Any] = {}
+    for name, value in pairs:
+        params.setdefault(name, value)
+    return params
+
+
+def _scalar(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

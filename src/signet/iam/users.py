@@ -1,0 +1,160 @@
+"""IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from signet import ids
+from signet.errors import (
+    DeleteConflict,
+    EntityAlreadyExists,
+    InvalidInput,
+    LimitExceeded,
+    NoSuchEntity,
+)
+from signet.iam import pagination
+from signet.iam.context import Context
+from signet.iam.owners import no_such_user
+from signet.store.base import UniqueViolation
+from signet.store.records import User
+
+LOG = logging.getLogger(__name__)
+
+USERS_PER_ACCOUNT = 5000
+
+
+def user_member(user: User, *, full: bool) -> dict[str, Any]:
+    """A user as the ``User`` shape; ListUsers leaves out the boundary and tags."""
+    member: dict[str, Any] = {
+        "Path": user.path,
+        "UserName": user.user_name,
+        "UserId": user.user_id,
+        "Arn": user.arn,
+        "CreateDate": user.created_at,
+    }
+    if full and user.permissions_boundary is not None:
+        member["PermissionsBoundary"] = {
+            "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+            "PermissionsBoundaryArn": user.permissions_boundary,
+        }
+    if full and user.tags:
+        member["Tags"] = [{"Key": key, "Value": value} for key, value in user.tags]
+    return member
+
+
+def create_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
+    name = params["UserName"]
+    tags = _tags(params.get("Tags") or [])
+    boundary = params.get("PermissionsBoundary")
+    if boundary is not None:
+        raise NoSuchEntity(f"Policy {boundary} does not exist or is not attachable.")
+
+    user = User(
+        user_id=ids.user_id(),
+        account_id=ctx.caller.account_id,
+        user_name=name,
+        path=params.get("Path") or "/",
+        created_at=ctx.now,
+        tags=tags,
+    )
+    with ctx.store.write() as tx:
+        if tx.get_user(user.account_id, name) is not None:
+            raise _already_exists(name)
+        if tx.count_users(user.account_id) >= USERS_PER_ACCOUNT:
+            raise LimitExceeded(f"Cannot exceed quota for UsersPerAccount: {USERS_PER_ACCOUNT}")
+        try:
+            tx.insert_user(user)
+        except UniqueViolation:
+            raise _already_exists(name) from None
+
+    LOG.debug("user created", extra={"account": user.account_id, "user_id": user.user_id})
+    return {"User": user_member(user, full=True)}
+
+
+def get_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
+    name = params.get("UserName")
+    caller = ctx.caller
+
+    with ctx.store.read() as tx:
+        if name is None and caller.user is None:
+            account = tx.get_account(caller.account_id)
+            root: dict[str, Any] = {"UserId": caller.account_id, "Arn": caller.arn}
+            if account is not None:
+                root["CreateDate"] = account.created_at
+            return {"User": root}
+        if name is not None:
+            user = tx.get_user(caller.account_id, name)
+        else:
+            assert caller.user is not None
+            user = tx.get_user_by_id(caller.user.user_id)
+    if user is None:
+        raise no_such_user(name or "")
+    return {"User": user_member(user, full=True)}
+
+
+def list_users(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
+    prefix = params.get("PathPrefix") or "/"
+    account_id = ctx.caller.account_id
+
+    with ctx.store.read() as tx:
+        users, page = pagination.page(
+            params,
+            1,
+            lambda after, limit: tx.list_users(
+                account_id, prefix, after[0] if after else None, limit
+            ),
+            lambda user: (user.user_name.lower(),),
+        )
+    return {"Users": [user_member(user, full=False) for user in users], **page}
+
+
+def update_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
+    name = params["UserName"]
+
+    with ctx.store.write() as tx:
+        user = tx.get_user(ctx.caller.account_id, name)
+        if user is None:
+            raise no_such_user(name)
+        new_name = params.get("NewUserName") or user.user_name
+        new_path = params.get("NewPath") or user.path
+        clash = tx.get_user(user.account_id, new_name)
+        if clash is not None and clash.user_id != user.user_id:
+            raise _already_exists(new_name)
+        try:
+            tx.update_user(user.user_id, new_name, new_path)
+        except UniqueViolation:
+            raise _already_exists(new_name) from None
+    return {}
+
+
+def delete_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
+    name = params["UserName"]
+
+    with ctx.store.write() as tx:
+        user = tx.get_user(ctx.caller.account_id, name)
+        if user is None:
+            raise no_such_user(name)
+        if tx.count_access_keys(user.user_id):
+            raise DeleteConflict("Cannot delete entity, must delete access keys first.")
+        if tx.count_certificates(user.user_id):
+            raise DeleteConflict("Cannot delete entity, must delete signing certificates first.")
+        tx.delete_user(user.user_id)
+    return {}
+
+
+def _tags(tags: list[Mapping[str, str]]) -> tuple[tuple[str, str], ...]:
+    seen: set[str] = set()
+    for tag in tags:
+        key = tag["Key"].lower()
+        if key in seen:
+            raise InvalidInput(
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+            )
+        seen.add(key)
+    return tuple((tag["Key"], tag.get("Value", "")) for tag in tags)
+
+
+def _already_exists(name: str) -> EntityAlreadyExists:
+    return EntityAlreadyExists(f"User with name {name} already exists.")

@@ -1,0 +1,1 @@
+"""Durable storage behind one interface; see :mod:`signet.store.base`."""

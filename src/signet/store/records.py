@@ -1,0 +1,55 @@
+"""The records the store keeps, as plain frozen dataclasses.
+
+An *owner* is whoever holds access keys and signing certificates: an IAM user (its
+``user_id``, ``AIDA…``) or an account's root (the twelve-digit account id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    account_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    user_id: str
+    account_id: str
+    user_name: str
+    path: str
+    created_at: datetime
+    permissions_boundary: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:user{self.path}{self.user_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessKey:
+    access_key_id: str
+    account_id: str
+    owner_id: str
+    secret: str
+    status: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+    last_used_service: str | None = None
+    last_used_region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SigningCertificate:
+    certificate_id: str
+    account_id: str
+    owner_id: str
+    body: str
+    status: str
+    uploaded_at: datetime
+    not_after: datetime

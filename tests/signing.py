@@ -52,10 +52,7 @@ def _sign(auth: Any, request: AWSRequest, at: datetime | None) -> None:
     if at is None:
         auth.add_auth(request)
         return
-    with mock.patch("botocore.auth.datetime") as clock:
-        clock.datetime.now.return_value = at.replace(tzinfo=None)
-        clock.datetime.utcnow.return_value = at.replace(tzinfo=None)
-        clock.timezone = __import__("datetime").timezone
+    with mock.patch("botocore.auth.get_current_datetime", return_value=at.replace(tzinfo=None)):
         auth.add_auth(request)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -50,16 +51,14 @@ def serve(
     """Serve the IAM and STS API on the embedded store."""
     import uvicorn
 
-    settings = Settings.from_env()
-    settings = Settings(
+    settings = dataclasses.replace(
+        Settings.from_env(),
         data_dir=data_dir,
         host=host,
         port=port,
         workers=workers,
         log_level=log_level,
         log_format=log_format,
-        synchronous=settings.synchronous,
-        max_body_bytes=settings.max_body_bytes,
     )
     logs.configure(log_level, log_format)
     _bootstrap(settings)
@@ -111,16 +110,15 @@ def cert() -> None:
 
 
 @cert.command("inspect")
-@click.argument("file", type=click.File("rb"))
-def cert_inspect(file: click.utils.LazyFile) -> None:
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def cert_inspect(file: Path) -> None:
     """Print what Signet would decide about a PEM certificate FILE, as JSON.
 
     Exits 0 when the certificate would be accepted, 1 when it would be refused.
     """
     from signet import x509
 
-    raw = file.read()
-    body = raw.decode("latin-1") if isinstance(raw, bytes) else raw
+    body = file.read_bytes().decode("latin-1")
     report = x509.describe(body, system_clock())
     click.echo(json.dumps(report, indent=2, default=str))
     decision = report.get("decision")

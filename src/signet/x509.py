@@ -166,8 +166,14 @@ def parse_certificate(body: str, now: datetime) -> Certificate:
     _require_aware(now)
     der = _extract_der(body)
     cert = _load(der)
-    facts = _facts(der, cert)
-    _check(facts, cert, now)
+    try:
+        facts = _facts(der, cert)
+        _check(facts, cert, now)
+    except (ValueError, UnsupportedAlgorithm):
+        # cryptography parses some fields lazily; one that fails here is malformed DER.
+        raise MalformedCertificate(
+            "The CERTIFICATE block does not hold a valid DER X.509 certificate."
+        ) from None
     return facts
 
 
@@ -310,7 +316,7 @@ def _load(der: bytes) -> x509.Certificate:
     """Parse DER into a certificate, or MalformedCertificate."""
     try:
         return x509.load_der_x509_certificate(der)
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
         raise MalformedCertificate(
             "The CERTIFICATE block does not hold a valid DER X.509 certificate."
         ) from None

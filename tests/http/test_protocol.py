@@ -23,8 +23,7 @@ def test_success_envelope_and_request_id(server: Any) -> None:
     assert UUID.fullmatch(request_id)
     assert response.headers["content-type"].startswith("text/xml")
     assert response.text.startswith(
-        '<ListUsersResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
-        "<ListUsersResult>"
+        '<ListUsersResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ListUsersResult>'
     )
     assert f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>" in (
         response.text
@@ -74,7 +73,11 @@ def test_get_with_query_parameters(server: Any) -> None:
     deleted = signed(
         server.url,
         body=urlencode(
-            {"Action": "DeleteSigningCertificate", "Version": "2010-05-08", "CertificateId": cert_id}
+            {
+                "Action": "DeleteSigningCertificate",
+                "Version": "2010-05-08",
+                "CertificateId": cert_id,
+            }
         ),
         headers=FORM,
     )
@@ -106,8 +109,9 @@ def test_json_dialect_upload(server: Any, iam: Any, user: str) -> None:
     assert certificate["status"] == "Active"
     assert certificate["certificate_body"] == body
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", certificate["created_at"])
-    assert iam.list_signing_certificates(UserName=user)["Certificates"][0]["CertificateId"] == (
-        certificate["id"]
+    assert (
+        iam.list_signing_certificates(UserName=user)["Certificates"][0]["CertificateId"]
+        == (certificate["id"])
     )
 
 
@@ -127,8 +131,11 @@ def test_json_dialect_action_in_body_and_snake_case_names(server: Any, user: str
     [
         ({"Action": "GetUser", "UserName": "nobody-here"}, 404, "NO_SUCH_ENTITY"),
         ({"Action": "CreateUser", "UserName": "bad name"}, 400, "VALIDATION_ERROR"),
-        ({"Action": "UploadSigningCertificate", "CertificateBody": "junk"}, 400,
-         "MALFORMED_CERTIFICATE"),
+        (
+            {"Action": "UploadSigningCertificate", "CertificateBody": "junk"},
+            400,
+            "MALFORMED_CERTIFICATE",
+        ),
         ({"Action": "Nope"}, 400, "INVALID_ACTION"),
     ],
 )

@@ -25,9 +25,7 @@ def test_upload_signing_certificate_returns_active_certificate(iam: Any, user: s
     body = certs.distinct_rsa_certs(1)[0]
     before = datetime.now(UTC) - timedelta(seconds=2)
 
-    certificate = iam.upload_signing_certificate(UserName=user, CertificateBody=body)[
-        "Certificate"
-    ]
+    certificate = iam.upload_signing_certificate(UserName=user, CertificateBody=body)["Certificate"]
 
     assert certificate["UserName"] == user
     assert certificate["Status"] == "Active"
@@ -144,9 +142,7 @@ def test_upload_signing_certificate_two_certificates_in_one_body(iam: Any, user:
 @pytest.mark.parametrize(
     "make", [certs.make_expired_cert, certs.make_not_yet_valid_cert], ids=["expired", "future"]
 )
-def test_upload_signing_certificate_outside_validity_window(
-    iam: Any, user: str, make: Any
-) -> None:
+def test_upload_signing_certificate_outside_validity_window(iam: Any, user: str, make: Any) -> None:
     body, _ = make()
 
     with pytest.raises(ClientError) as info:
@@ -225,9 +221,7 @@ def test_upload_signing_certificate_unknown_user(iam: Any) -> None:
     )
 
 
-def test_upload_signing_certificate_body_too_long_is_validation_error(
-    iam: Any, user: str
-) -> None:
+def test_upload_signing_certificate_body_too_long_is_validation_error(iam: Any, user: str) -> None:
     with pytest.raises(ClientError) as info:
         iam.upload_signing_certificate(UserName=user, CertificateBody="A" * 16385)
 
@@ -284,9 +278,7 @@ def test_update_signing_certificate_changes_status(iam: Any, user: str) -> None:
 
 def test_update_signing_certificate_bad_status_is_validation_error(iam: Any, user: str) -> None:
     with pytest.raises(ClientError) as info:
-        iam.update_signing_certificate(
-            UserName=user, CertificateId="A" * 32, Status="Disabled"
-        )
+        iam.update_signing_certificate(UserName=user, CertificateId="A" * 32, Status="Disabled")
 
     code, message, _ = error_of(info)
     assert code == "ValidationError"

@@ -77,7 +77,11 @@ def test_get_user_unknown(iam: Any) -> None:
     with pytest.raises(ClientError) as info:
         iam.get_user(UserName="a" * 100)
 
-    assert error_of(info) == ("NoSuchEntity", f"The user with name {'a' * 100} cannot be found.", 404)
+    assert error_of(info) == (
+        "NoSuchEntity",
+        f"The user with name {'a' * 100} cannot be found.",
+        404,
+    )
 
 
 def test_list_users_filters_by_path_and_paginates(iam: Any, unique_name: Any) -> None:

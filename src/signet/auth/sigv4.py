@@ -23,6 +23,12 @@ Choices where AWS is silent or its behaviour is unverified:
 * The canonical URI is the raw path with dot segments and repeated slashes removed,
   then percent-encoded once more (the wire form is the first encoding), as botocore
   signs for every service but S3.
+* Payload hash: SHA-256 of the raw body, unless ``x-amz-content-sha256:
+  UNSIGNED-PAYLOAD`` is a signed header or (presigned) the query carries
+  ``X-Amz-Content-Sha256=UNSIGNED-PAYLOAD``; botocore presigns IAM/STS URLs with the
+  hash of the (empty) body.
+* The signature is compared as sent, so it must be lower-case hex like every SDK sends.
+* Presigned auth parameters given twice: IncompleteSignature.
 * Error messages never echo a signature: in the ``Authorization=`` echo of an
   IncompleteSignature, every parameter but ``Credential`` and ``SignedHeaders`` is
   redacted.
@@ -117,8 +123,9 @@ _EMPTY_QUERY: dict[str, list[str]] = {}
 class HttpRequest:
     """A request as the server received it, before any decoding of path, query or body.
 
-    Strings should map back to the wire bytes by UTF-8 (with ``surrogateescape`` for
-    undecodable bytes); in practice path and query are ASCII.
+    Text is decoded from the wire as latin-1: path and query are percent-encoded ASCII,
+    and Python clients send header text as latin-1, so the str is what they signed
+    (the canonical request is the UTF-8 of these strings).
     """
 
     method: str
@@ -158,7 +165,7 @@ def parse_signature(request: HttpRequest, *, services: Collection[str] = SERVICE
     headers = request.headers
     authorization = headers.get("authorization")
     query = _auth_query_parameters(request.query_string)
-    presigned = any(name in query for name in _QUERY_MARKERS)
+    presigned = bool(query) and any(name in query for name in _QUERY_MARKERS)
     if authorization is not None and authorization.strip():
         if presigned:
             raise IncompleteSignature(
@@ -432,12 +439,13 @@ def verify_signature(
     mac.update(string_to_sign)
     expected = mac.hexdigest().encode("ascii")
     if not hmac.compare_digest(expected, provided):
-        LOG.debug(
-            "SigV4 mismatch for access key %s, scope %s, canonical request sha256 %s",
-            signature.access_key_id,
-            scope,
-            hashlib.sha256(canonical).hexdigest(),
-        )
+        if LOG.isEnabledFor(logging.DEBUG):
+            LOG.debug(
+                "SigV4 mismatch for access key %s, scope %s, canonical request sha256 %s",
+                signature.access_key_id,
+                scope,
+                hashlib.sha256(canonical).hexdigest(),
+            )
         raise SignatureDoesNotMatch(MISMATCH_MESSAGE)
 
 

@@ -495,7 +495,7 @@ class _InputCompiler:
                         entry.get(value_name), value_sub
                     )
                 except _BadValue as exc:
-                    exc.segments += [value_name, index, "entry"]
+                    exc.segments += ["value", index, "entry"]
                     exc.hidden = exc.hidden or hidden
                     raise
             return out

@@ -4,6 +4,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+LINT_PATHS := src tests $(wildcard bench)
 
 .PHONY: run test lint unit bench clean
 
@@ -17,8 +18,8 @@ run: $(BIN)/signet
 	$(BIN)/signet serve $(ARGS)
 
 lint: $(BIN)/signet
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
 
 test: lint

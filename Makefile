@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 LINT_PATHS := src tests $(wildcard bench)
 
-.PHONY: run test lint unit bench clean
+.PHONY: run test lint unit bench clean openapi
 
 $(BIN)/signet: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ test: lint
 
 unit: $(BIN)/signet
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+# Regenerate the OpenAPI document from the botocore model (tests/unit/test_openapi.py
+# fails when the committed file is stale).
+openapi: $(BIN)/signet
+	$(BIN)/python -m signet.wire.openapi > src/signet/openapi.json.tmp
+	mv src/signet/openapi.json.tmp src/signet/openapi.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

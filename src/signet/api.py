@@ -25,6 +25,7 @@ from signet.errors import (
     AwsError,
     InvalidAction,
     MalformedQueryString,
+    MethodNotAllowed,
     MissingAction,
     ServiceFailure,
     UnsupportedMediaType,
@@ -61,6 +62,8 @@ class _Request:
     http: sigv4.HttpRequest
     request_id: str
     wants_json: bool
+    source_ip: str
+    secure: bool
     action: str | None = None
     version: str | None = None
     caller: Caller | None = None
@@ -75,10 +78,16 @@ class Endpoint:
         self.models = models
         self.clock = clock
 
-    def handle(self, http: sigv4.HttpRequest, refusal: AwsError | None = None) -> Response:
+    def handle(
+        self,
+        http: sigv4.HttpRequest,
+        source_ip: str = "127.0.0.1",
+        secure: bool = False,
+        refusal: AwsError | None = None,
+    ) -> Response:
         """Answer one request, or refuse it with ``refusal``; never raises."""
         started = time.perf_counter()
-        request = _Request(http, ids.request_id(), _wants_json(http.headers))
+        request = _Request(http, ids.request_id(), _wants_json(http.headers), source_ip, secure)
         try:
             if refusal is not None:
                 raise refusal
@@ -108,12 +117,16 @@ class Endpoint:
 
     def _answer(self, request: _Request) -> Response:
         http = request.http
+        if http.method not in ("GET", "POST"):
+            raise MethodNotAllowed(
+                f"The HTTP method {http.method} is not allowed here; send GET or POST."
+            )
         params, is_json = _parameters(http)
         request.action = _scalar(params.get("Action"))
         request.version = _scalar(params.get("Version"))
 
         now = self.clock()
-        request.caller = authenticate(self.store, http, now)
+        request.caller, signature = authenticate(self.store, http, now)
 
         if not request.action:
             raise MissingAction("Could not find an Action parameter in the request.")
@@ -129,7 +142,8 @@ class Endpoint:
         values = operation.decode_json(params) if is_json else operation.decode_query(params)
         operation.validate(values)
         action = f"{operation.service}:{operation.name}"
-        access.authorize(self.store, request.caller, action, values)
+        origin = access.Origin(request.source_ip, request.secure, signature.region)
+        access.authorize(self.store, request.caller, action, values, now, origin)
 
         result = handler(Context(self.store, request.caller, now), values)
 

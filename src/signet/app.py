@@ -34,6 +34,10 @@ class BodyTooLarge(Exception):
     """The request body passed the configured cap."""
 
 
+class ClientGone(Exception):
+    """The client disconnected before its whole body arrived; nothing is to be done."""
+
+
 class SignetApp:
     """Routes requests to the AWS endpoint and the operational pages."""
 
@@ -65,16 +69,20 @@ class SignetApp:
         headers = _headers(scope)
         try:
             body = await self._read_body(headers, receive)
+        except ClientGone:
+            LOG.info("client disconnected before its request was complete")
+            return
         except BodyTooLarge:
             http = _http_request(scope, headers, b"")
             response = self.endpoint.handle(
                 http,
+                *_origin(scope),
                 RequestEntityTooLarge(
                     f"The request body is larger than the limit of {self.max_body_bytes} bytes."
                 ),
             )
         else:
-            response = self.endpoint.handle(_http_request(scope, headers, body))
+            response = self.endpoint.handle(_http_request(scope, headers, body), *_origin(scope))
         await _send_response(send, response)
 
     async def _read_body(self, headers: dict[str, str], receive: Receive) -> bytes:
@@ -86,7 +94,7 @@ class SignetApp:
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                raise ClientGone
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
@@ -114,6 +122,12 @@ def _headers(scope: Scope) -> dict[str, str]:
         value = raw_value.decode("latin-1")
         headers[name] = f"{headers[name]},{value}" if name in headers else value
     return headers
+
+
+def _origin(scope: Scope) -> tuple[str, bool]:
+    """The client's address and whether it came over TLS."""
+    client = scope.get("client") or ("127.0.0.1", 0)
+    return str(client[0]), scope.get("scheme") == "https"
 
 
 def _http_request(scope: Scope, headers: dict[str, str], body: bytes) -> HttpRequest:

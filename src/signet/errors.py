@@ -8,7 +8,7 @@ into XML or JSON in one place (:mod:`signet.wire.render`). The tree::
     ├── protocol and authentication: InvalidAction, MissingAction, ValidationError,
     │   MalformedQueryString, MissingAuthenticationToken, IncompleteSignature,
     │   InvalidClientTokenId, SignatureDoesNotMatch, RequestExpired, AccessDenied,
-    │   RequestEntityTooLarge, UnsupportedMediaType
+    │   RequestEntityTooLarge, UnsupportedMediaType, MethodNotAllowed
     ├── IAM: NoSuchEntity, EntityAlreadyExists, LimitExceeded, DeleteConflict,
     │   DuplicateCertificate, MalformedCertificate, InvalidCertificate, InvalidInput,
     │   ConcurrentModification
@@ -73,6 +73,11 @@ class MalformedQueryString(AwsError):
 class UnsupportedMediaType(AwsError):
     code = "UnsupportedMediaType"
     status = 415
+
+
+class MethodNotAllowed(AwsError):
+    code = "MethodNotAllowed"
+    status = 405
 
 
 class RequestEntityTooLarge(AwsError):
@@ -155,6 +160,11 @@ class InvalidCertificate(AwsError):
 
 class InvalidInput(AwsError):
     code = "InvalidInput"
+    status = 400
+
+
+class MalformedPolicyDocument(AwsError):
+    code = "MalformedPolicyDocument"
     status = 400
 
 

@@ -26,6 +26,16 @@ def user_id() -> str:
     return _unique("AIDA", 21)
 
 
+def policy_id() -> str:
+    """A managed policy's unique id, ``ANPA`` and 17 characters."""
+    return _unique("ANPA", 21)
+
+
+def group_id() -> str:
+    """A group's unique id, ``AGPA`` and 17 characters."""
+    return _unique("AGPA", 21)
+
+
 def access_key_id() -> str:
     """A long-term access key id, ``AKIA`` and 16 characters."""
     return _unique("AKIA", 20)

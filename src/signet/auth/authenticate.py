@@ -19,8 +19,10 @@ LAST_USED_RESOLUTION = timedelta(seconds=60)
 INVALID_TOKEN = "The security token included in the request is invalid."
 
 
-def authenticate(store: Store, request: sigv4.HttpRequest, now: datetime) -> Caller:
-    """Verify the request's signature against the stored key and say who signed it."""
+def authenticate(
+    store: Store, request: sigv4.HttpRequest, now: datetime
+) -> tuple[Caller, sigv4.Signature]:
+    """Verify the request's signature against the stored key; say who signed it, and how."""
     signature = sigv4.parse_signature(request)
 
     with store.read() as tx:
@@ -36,4 +38,5 @@ def authenticate(store: Store, request: sigv4.HttpRequest, now: datetime) -> Cal
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         with store.write() as tx:
             tx.record_access_key_use(key.access_key_id, now, signature.service, signature.region)
-    return Caller(account_id=key.account_id, access_key_id=key.access_key_id, user=user)
+    caller = Caller(account_id=key.account_id, access_key_id=key.access_key_id, user=user)
+    return caller, signature

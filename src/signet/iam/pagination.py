@@ -51,3 +51,16 @@ def page(
         return items, {"IsTruncated": False}
     items = items[:limit]
     return items, {"IsTruncated": True, "Marker": encode(key_of(items[-1]))}
+
+
+def page_in_memory(
+    params: Mapping[str, Any], items: Sequence[T], key_of: Callable[[T], tuple[str, str]]
+) -> tuple[Sequence[T], dict[str, Any]]:
+    """Page through a short list already in hand, in the order of its unique ``key_of``."""
+    ordered = sorted(items, key=key_of)
+
+    def fetch(after: tuple[str, ...] | None, limit: int) -> Sequence[T]:
+        start = [item for item in ordered if after is None or key_of(item) > after]
+        return start[:limit]
+
+    return page(params, 2, fetch, key_of)

@@ -14,10 +14,10 @@ from signet.errors import (
     LimitExceeded,
     NoSuchEntity,
 )
-from signet.iam import pagination
+from signet.iam import pagination, policies
 from signet.iam.context import Context
 from signet.iam.owners import no_such_user
-from signet.store.base import UniqueViolation
+from signet.store.base import Transaction, UniqueViolation
 from signet.store.records import User
 
 LOG = logging.getLogger(__name__)
@@ -48,8 +48,6 @@ def create_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     name = params["UserName"]
     tags = _tags(params.get("Tags") or [])
     boundary = params.get("PermissionsBoundary")
-    if boundary is not None:
-        raise NoSuchEntity(f"Policy {boundary} does not exist or is not attachable.")
 
     user = User(
         user_id=ids.user_id(),
@@ -57,9 +55,12 @@ def create_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
         user_name=name,
         path=params.get("Path") or "/",
         created_at=ctx.now,
+        permissions_boundary=boundary,
         tags=tags,
     )
     with ctx.store.write() as tx:
+        if boundary is not None:
+            policies.find_policy(tx, user.account_id, boundary)
         if tx.get_user(user.account_id, name) is not None:
             raise _already_exists(name)
         if tx.count_users(user.account_id) >= USERS_PER_ACCOUNT:
@@ -140,8 +141,38 @@ def delete_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
             raise DeleteConflict("Cannot delete entity, must delete access keys first.")
         if tx.count_certificates(user.user_id):
             raise DeleteConflict("Cannot delete entity, must delete signing certificates first.")
+        if tx.count_inline_policies(user.user_id):
+            raise DeleteConflict("Cannot delete entity, must delete policies first.")
+        if tx.count_attached_policies(user.user_id):
+            raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+        if tx.count_groups_for_user(user.user_id):
+            raise DeleteConflict("Cannot delete entity, must remove user from all groups first.")
         tx.delete_user(user.user_id)
     return {}
+
+
+def put_user_permissions_boundary(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
+    with ctx.store.write() as tx:
+        user = _find(tx, ctx, params["UserName"])
+        policy = policies.find_policy(tx, user.account_id, params["PermissionsBoundary"])
+        tx.set_permissions_boundary(user.user_id, policy.arn)
+    return {}
+
+
+def delete_user_permissions_boundary(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
+    with ctx.store.write() as tx:
+        user = _find(tx, ctx, params["UserName"])
+        if user.permissions_boundary is None:
+            raise NoSuchEntity(f"The user {user.user_name} has no permissions boundary.")
+        tx.set_permissions_boundary(user.user_id, None)
+    return {}
+
+
+def _find(tx: Transaction, ctx: Context, name: str) -> User:
+    user = tx.get_user(ctx.caller.account_id, name)
+    if user is None:
+        raise no_such_user(name)
+    return user
 
 
 def _tags(tags: list[Mapping[str, str]]) -> tuple[tuple[str, str], ...]:

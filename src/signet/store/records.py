@@ -53,3 +53,52 @@ class SigningCertificate:
     status: str
     uploaded_at: datetime
     not_after: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedPolicy:
+    """A managed policy; ``account_id`` is ``aws`` for the AWS managed ones."""
+
+    policy_id: str
+    account_id: str
+    policy_name: str
+    path: str
+    default_version: str
+    next_version: int
+    created_at: datetime
+    updated_at: datetime
+    description: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:policy{self.path}{self.policy_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyVersion:
+    policy_id: str
+    version_id: str
+    document: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    group_id: str
+    account_id: str
+    group_name: str
+    path: str
+    created_at: datetime
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:group{self.path}{self.group_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalPolicy:
+    """One policy that applies to a user: where it comes from, and its document."""
+
+    source: str
+    document: str

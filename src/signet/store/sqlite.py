@@ -22,7 +22,16 @@ from typing import Any
 from signet.clock import iso, parse_iso
 from signet.store import migrations
 from signet.store.base import UniqueViolation
-from signet.store.records import AccessKey, Account, SigningCertificate, User
+from signet.store.records import (
+    AccessKey,
+    Account,
+    Group,
+    ManagedPolicy,
+    PolicyVersion,
+    PrincipalPolicy,
+    SigningCertificate,
+    User,
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -116,6 +125,18 @@ class SqliteTransaction:
 
     def delete_user(self, user_id: str) -> None:
         self._execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+
+    def set_permissions_boundary(self, user_id: str, policy_arn: str | None) -> None:
+        self._execute(
+            "UPDATE users SET permissions_boundary = ? WHERE user_id = ?", (policy_arn, user_id)
+        )
+
+    def count_boundary_users(self, account_id: str, policy_arn: str) -> int:
+        row = self._one(
+            "SELECT count(*) FROM users WHERE account_id = ? AND permissions_boundary = ?",
+            (account_id, policy_arn),
+        )
+        return int(row[0])
 
     # Access keys
 
@@ -222,6 +243,298 @@ class SqliteTransaction:
             (account_id, certificate_id),
         )
 
+    # Managed policies and their versions
+
+    def insert_policy(self, policy: ManagedPolicy, version: PolicyVersion) -> None:
+        self._execute(
+            "INSERT INTO managed_policies (policy_id, account_id, policy_name, policy_name_key,"
+            " path, description, default_version, next_version, created_at, updated_at, tags)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                policy.policy_id,
+                policy.account_id,
+                policy.policy_name,
+                policy.policy_name.lower(),
+                policy.path,
+                policy.description,
+                policy.default_version,
+                policy.next_version,
+                iso(policy.created_at),
+                iso(policy.updated_at),
+                json.dumps([list(tag) for tag in policy.tags]),
+            ),
+        )
+        self._execute(
+            "INSERT INTO policy_versions (policy_id, version_id, document, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            (version.policy_id, version.version_id, version.document, iso(version.created_at)),
+        )
+
+    def get_policy(self, account_id: str, policy_name: str) -> ManagedPolicy | None:
+        row = self._one(
+            "SELECT * FROM managed_policies WHERE account_id = ? AND policy_name_key = ?",
+            (account_id, policy_name.lower()),
+        )
+        return None if row is None else _policy(row)
+
+    def get_policy_by_id(self, policy_id: str) -> ManagedPolicy | None:
+        row = self._one("SELECT * FROM managed_policies WHERE policy_id = ?", (policy_id,))
+        return None if row is None else _policy(row)
+
+    def list_policies(
+        self,
+        account_ids: Sequence[str],
+        path_prefix: str,
+        attached_in: str | None,
+        after: tuple[str, str] | None,
+        limit: int,
+    ) -> Sequence[ManagedPolicy]:
+        name_key, policy_id = after or ("", "")
+        owners = ", ".join("?" for _ in account_ids)
+        attached = ""
+        args: list[Any] = [*account_ids, len(path_prefix), path_prefix, name_key, policy_id]
+        if attached_in is not None:
+            attached = (
+                " AND EXISTS (SELECT 1 FROM policy_attachments a"
+                " WHERE a.policy_id = p.policy_id AND a.account_id = ?)"
+            )
+            args.append(attached_in)
+        rows = self._db.execute(
+            f"SELECT * FROM managed_policies p WHERE account_id IN ({owners})"
+            " AND substr(path, 1, ?) = ? AND (policy_name_key, policy_id) > (?, ?)"
+            f"{attached} ORDER BY policy_name_key, policy_id LIMIT ?",
+            (*args, limit),
+        )
+        return [_policy(row) for row in rows]
+
+    def count_policies(self, account_id: str) -> int:
+        return self._count("SELECT count(*) FROM managed_policies WHERE account_id = ?", account_id)
+
+    def attachment_count(self, account_id: str, policy_id: str) -> int:
+        row = self._one(
+            "SELECT count(*) FROM policy_attachments WHERE account_id = ? AND policy_id = ?",
+            (account_id, policy_id),
+        )
+        return int(row[0])
+
+    def set_default_version(self, policy_id: str, version_id: str, at: datetime) -> None:
+        self._execute(
+            "UPDATE managed_policies SET default_version = ?, updated_at = ? WHERE policy_id = ?",
+            (version_id, iso(at), policy_id),
+        )
+
+    def delete_policy(self, policy_id: str) -> None:
+        self._execute("DELETE FROM policy_versions WHERE policy_id = ?", (policy_id,))
+        self._execute("DELETE FROM managed_policies WHERE policy_id = ?", (policy_id,))
+
+    def insert_version(self, version: PolicyVersion, next_version: int) -> None:
+        self._execute(
+            "INSERT INTO policy_versions (policy_id, version_id, document, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            (version.policy_id, version.version_id, version.document, iso(version.created_at)),
+        )
+        self._execute(
+            "UPDATE managed_policies SET next_version = ? WHERE policy_id = ?",
+            (next_version, version.policy_id),
+        )
+
+    def get_version(self, policy_id: str, version_id: str) -> PolicyVersion | None:
+        row = self._one(
+            "SELECT * FROM policy_versions WHERE policy_id = ? AND version_id = ?",
+            (policy_id, version_id),
+        )
+        return None if row is None else _version(row)
+
+    def list_versions(self, policy_id: str) -> Sequence[PolicyVersion]:
+        rows = self._db.execute(
+            "SELECT * FROM policy_versions WHERE policy_id = ?"
+            " ORDER BY CAST(substr(version_id, 2) AS INTEGER) DESC",
+            (policy_id,),
+        )
+        return [_version(row) for row in rows]
+
+    def delete_version(self, policy_id: str, version_id: str) -> None:
+        self._execute(
+            "DELETE FROM policy_versions WHERE policy_id = ? AND version_id = ?",
+            (policy_id, version_id),
+        )
+
+    # Inline policies of users and groups
+
+    def put_inline_policy(self, principal_id: str, policy_name: str, document: str) -> None:
+        self._execute(
+            "INSERT INTO inline_policies (principal_id, policy_name, document) VALUES (?, ?, ?)"
+            " ON CONFLICT (principal_id, policy_name) DO UPDATE SET document = excluded.document",
+            (principal_id, policy_name, document),
+        )
+
+    def get_inline_policy(self, principal_id: str, policy_name: str) -> str | None:
+        row = self._one(
+            "SELECT document FROM inline_policies WHERE principal_id = ? AND policy_name = ?",
+            (principal_id, policy_name),
+        )
+        return None if row is None else str(row[0])
+
+    def list_inline_policies(
+        self, principal_id: str, after: str | None, limit: int
+    ) -> Sequence[str]:
+        rows = self._db.execute(
+            "SELECT policy_name FROM inline_policies WHERE principal_id = ? AND policy_name > ?"
+            " ORDER BY policy_name LIMIT ?",
+            (principal_id, after or "", limit),
+        )
+        return [str(row[0]) for row in rows]
+
+    def count_inline_policies(self, principal_id: str) -> int:
+        return self._count(
+            "SELECT count(*) FROM inline_policies WHERE principal_id = ?", principal_id
+        )
+
+    def delete_inline_policy(self, principal_id: str, policy_name: str) -> bool:
+        cursor = self._db.execute(
+            "DELETE FROM inline_policies WHERE principal_id = ? AND policy_name = ?",
+            (principal_id, policy_name),
+        )
+        return cursor.rowcount > 0
+
+    # Attachments of managed policies to users and groups
+
+    def attach_policy(
+        self, principal_id: str, policy_id: str, account_id: str, at: datetime
+    ) -> None:
+        self._execute(
+            "INSERT INTO policy_attachments (principal_id, policy_id, account_id, attached_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (principal_id, policy_id) DO NOTHING",
+            (principal_id, policy_id, account_id, iso(at)),
+        )
+
+    def detach_policy(self, principal_id: str, policy_id: str) -> bool:
+        cursor = self._db.execute(
+            "DELETE FROM policy_attachments WHERE principal_id = ? AND policy_id = ?",
+            (principal_id, policy_id),
+        )
+        return cursor.rowcount > 0
+
+    def list_attached_policies(
+        self, principal_id: str, after: str | None, limit: int
+    ) -> Sequence[ManagedPolicy]:
+        rows = self._db.execute(
+            "SELECT p.* FROM policy_attachments a JOIN managed_policies p USING (policy_id)"
+            " WHERE a.principal_id = ? AND p.policy_name_key > ?"
+            " ORDER BY p.policy_name_key LIMIT ?",
+            (principal_id, after or "", limit),
+        )
+        return [_policy(row) for row in rows]
+
+    def count_attached_policies(self, principal_id: str) -> int:
+        return self._count(
+            "SELECT count(*) FROM policy_attachments WHERE principal_id = ?", principal_id
+        )
+
+    # Groups and their members
+
+    def insert_group(self, group: Group) -> None:
+        self._execute(
+            "INSERT INTO iam_groups (group_id, account_id, group_name, group_name_key, path,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                group.group_id,
+                group.account_id,
+                group.group_name,
+                group.group_name.lower(),
+                group.path,
+                iso(group.created_at),
+            ),
+        )
+
+    def get_group(self, account_id: str, group_name: str) -> Group | None:
+        row = self._one(
+            "SELECT * FROM iam_groups WHERE account_id = ? AND group_name_key = ?",
+            (account_id, group_name.lower()),
+        )
+        return None if row is None else _group(row)
+
+    def list_groups(
+        self, account_id: str, path_prefix: str, after: str | None, limit: int
+    ) -> Sequence[Group]:
+        rows = self._db.execute(
+            "SELECT * FROM iam_groups WHERE account_id = ? AND substr(path, 1, ?) = ?"
+            " AND group_name_key > ? ORDER BY group_name_key LIMIT ?",
+            (account_id, len(path_prefix), path_prefix, after or "", limit),
+        )
+        return [_group(row) for row in rows]
+
+    def count_groups(self, account_id: str) -> int:
+        return self._count("SELECT count(*) FROM iam_groups WHERE account_id = ?", account_id)
+
+    def update_group(self, group_id: str, group_name: str, path: str) -> None:
+        self._execute(
+            "UPDATE iam_groups SET group_name = ?, group_name_key = ?, path = ? WHERE group_id = ?",
+            (group_name, group_name.lower(), path, group_id),
+        )
+
+    def delete_group(self, group_id: str) -> None:
+        self._execute("DELETE FROM iam_groups WHERE group_id = ?", (group_id,))
+
+    def add_member(self, group_id: str, user_id: str, at: datetime) -> None:
+        self._execute(
+            "INSERT INTO group_members (group_id, user_id, added_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (group_id, user_id) DO NOTHING",
+            (group_id, user_id, iso(at)),
+        )
+
+    def remove_member(self, group_id: str, user_id: str) -> bool:
+        cursor = self._db.execute(
+            "DELETE FROM group_members WHERE group_id = ? AND user_id = ?", (group_id, user_id)
+        )
+        return cursor.rowcount > 0
+
+    def list_members(self, group_id: str, after: str | None, limit: int) -> Sequence[User]:
+        rows = self._db.execute(
+            "SELECT u.* FROM group_members m JOIN users u USING (user_id)"
+            " WHERE m.group_id = ? AND u.user_name_key > ? ORDER BY u.user_name_key LIMIT ?",
+            (group_id, after or "", limit),
+        )
+        return [_user(row) for row in rows]
+
+    def count_members(self, group_id: str) -> int:
+        return self._count("SELECT count(*) FROM group_members WHERE group_id = ?", group_id)
+
+    def list_groups_for_user(self, user_id: str, after: str | None, limit: int) -> Sequence[Group]:
+        rows = self._db.execute(
+            "SELECT g.* FROM group_members m JOIN iam_groups g USING (group_id)"
+            " WHERE m.user_id = ? AND g.group_name_key > ? ORDER BY g.group_name_key LIMIT ?",
+            (user_id, after or "", limit),
+        )
+        return [_group(row) for row in rows]
+
+    def count_groups_for_user(self, user_id: str) -> int:
+        return self._count("SELECT count(*) FROM group_members WHERE user_id = ?", user_id)
+
+    # Evaluation
+
+    def policies_for_user(self, user_id: str) -> Sequence[PrincipalPolicy]:
+        rows = self._db.execute(
+            "SELECT 'user/' || policy_name, document FROM inline_policies"
+            " WHERE principal_id = :user"
+            " UNION ALL"
+            " SELECT 'group/' || g.group_name || '/' || i.policy_name, i.document"
+            " FROM group_members m JOIN iam_groups g USING (group_id)"
+            " JOIN inline_policies i ON i.principal_id = m.group_id WHERE m.user_id = :user"
+            " UNION ALL"
+            " SELECT p.policy_id, v.document FROM policy_attachments a"
+            " JOIN managed_policies p USING (policy_id)"
+            " JOIN policy_versions v ON v.policy_id = p.policy_id"
+            " AND v.version_id = p.default_version"
+            " WHERE a.principal_id = :user OR a.principal_id IN"
+            " (SELECT group_id FROM group_members WHERE user_id = :user)",
+            {"user": user_id},
+        )
+        return [PrincipalPolicy(source=str(row[0]), document=str(row[1])) for row in rows]
+
+    def _count(self, sql: str, key: str) -> int:
+        return int(self._one(sql, (key,))[0])
+
 
 class SqliteStore:
     """A SQLite database file, with one connection per thread that uses it."""
@@ -300,6 +613,10 @@ def _constraint_name(error: sqlite3.IntegrityError) -> str:
         return "signing_certificates_unique"
     if "access_keys.access_key_id" in text:
         return "access_keys_pkey"
+    if "managed_policies.account_id, managed_policies.policy_name_key" in text:
+        return "managed_policies_name_unique"
+    if "iam_groups.account_id, iam_groups.group_name_key" in text:
+        return "groups_name_unique"
     if "users.user_id" in text:
         return "users_pkey"
     if "accounts.account_id" in text:
@@ -346,4 +663,38 @@ def _certificate(row: sqlite3.Row) -> SigningCertificate:
         status=row["status"],
         uploaded_at=parse_iso(row["uploaded_at"]),
         not_after=parse_iso(row["not_after"]),
+    )
+
+
+def _policy(row: sqlite3.Row) -> ManagedPolicy:
+    return ManagedPolicy(
+        policy_id=row["policy_id"],
+        account_id=row["account_id"],
+        policy_name=row["policy_name"],
+        path=row["path"],
+        default_version=row["default_version"],
+        next_version=int(row["next_version"]),
+        created_at=parse_iso(row["created_at"]),
+        updated_at=parse_iso(row["updated_at"]),
+        description=row["description"],
+        tags=tuple((key, value) for key, value in json.loads(row["tags"])),
+    )
+
+
+def _version(row: sqlite3.Row) -> PolicyVersion:
+    return PolicyVersion(
+        policy_id=row["policy_id"],
+        version_id=row["version_id"],
+        document=row["document"],
+        created_at=parse_iso(row["created_at"]),
+    )
+
+
+def _group(row: sqlite3.Row) -> Group:
+    return Group(
+        group_id=row["group_id"],
+        account_id=row["account_id"],
+        group_name=row["group_name"],
+        path=row["path"],
+        created_at=parse_iso(row["created_at"]),
     )

@@ -67,6 +67,8 @@ def parse_json_body(body: bytes) -> dict[str, Any]:
         value = msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
         raise ValidationError(f"Request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ValidationError("Request body is nested too deeply.") from None
     if not isinstance(value, dict):
         raise ValidationError("Request body must be a JSON object")
     return value

@@ -15,9 +15,11 @@ to the client.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 Shapes = Mapping[str, Mapping[str, Any]]
 """The ``shapes`` table of a botocore service model, as read from its JSON."""
@@ -26,8 +28,18 @@ Render = Callable[[Any], str]
 """Renders one value of a shape as a complete XML fragment."""
 
 
+# Characters XML 1.0 cannot carry at all, not even as character references.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def escape_text(text: str) -> str:
-    """Escape text for element content; CR becomes ``&#13;`` so it survives parsing."""
+    """Escape text for element content; CR becomes ``&#13;`` so it survives parsing.
+
+    Characters XML cannot represent (C0 controls other than tab, LF and CR) become
+    U+FFFD; they can only reach a response inside a message that quotes bad input.
+    """
+    if _NOT_XML.search(text):
+        text = _NOT_XML.sub("\ufffd", text)
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
     )
@@ -100,6 +112,14 @@ _SCALAR_TEXT: dict[str, Callable[[Any], str]] = {
     "timestamp": _text_of_timestamp,
     "blob": _text_of_blob,
 }
+
+
+# IAM sends policy documents URL-encoded inside its XML; clients decode them.
+URL_ENCODED_SHAPES = frozenset({"policyDocumentType"})
+
+
+def _url_encoded(value: Any) -> str:
+    return escape_text(quote(str(value), safe=""))
 
 
 class XmlCompiler:
@@ -177,6 +197,8 @@ class XmlCompiler:
             return self._list(shape, tag)
         if kind == "map":
             return self._map(shape, tag)
+        if ref["shape"] in URL_ENCODED_SHAPES:
+            return _scalar(tag, _url_encoded)
         return _scalar(tag, _SCALAR_TEXT[kind])
 
     def _tag_of_member(self, name: str, ref: Mapping[str, Any]) -> str:

@@ -11,6 +11,7 @@ into XML or JSON in one place (:mod:`signet.wire.render`). The tree::
     │   RequestEntityTooLarge, UnsupportedMediaType, MethodNotAllowed
     ├── IAM: NoSuchEntity, EntityAlreadyExists, LimitExceeded, DeleteConflict,
     │   DuplicateCertificate, MalformedCertificate, InvalidCertificate, InvalidInput,
+│   MalformedPolicyDocument,
     │   ConcurrentModification
     └── ServiceFailure (the only Receiver fault; an unexpected bug answers this)
 """

@@ -7,11 +7,12 @@ success where the input is in fact legitimate), names the expected code, carries
 traceback and echoes no secret. The ``unchanged`` fixture checks that the account's
 users, root access keys and root signing certificates are the same before and after.
 
-Rows that fail because of a known defect in ``src/`` are marked ``xfail(strict=True)``
-with the defect as the reason, so that they turn red (XPASS) the day it is fixed. The
-last test reads the server's log: no traceback, no ServiceFailure, no secret and no
-signature this module sent. Requests answered with a 5xx (only the xfail rows, or a
-test that already failed) are left out of that check by their request id.
+Some rows are regression tests for defects found while writing this corpus: control
+characters echoed into XML errors, deeply nested JSON (a RecursionError, so a 500), signed
+PUT/DELETE/PATCH executed like POST, and a body cut short by a disconnect executed as if
+complete. The last test reads the server's log: no traceback, no ServiceFailure, no
+secret and no signature this module sent. Requests answered with a 5xx (by a test that
+has already failed for it) are left out of that check by their request id.
 """
 
 from __future__ import annotations
@@ -50,30 +51,8 @@ UNKNOWN_KEY = ("AKIA0000000000000000", "A" * 40)
 # A signature-shaped token sent in garbage Authorization headers; it must never come back.
 PLANTED_SIGNATURE = "5167e7a1" * 8
 
-XML_CONTROL_CHARACTERS = (
-    "src bug: an error message that echoes input (ValidationError value, InvalidAction "
-    "action/version, IncompleteSignature date/credential/expires) copies C0 control "
-    "characters into the XML body; escape_text() in signet/wire/xml.py leaves them, so "
-    "the <ErrorResponse> is not well-formed XML"
-)
-DEEP_JSON = (
-    "src bug: msgspec raises RecursionError on deeply nested JSON and "
-    "json_dialect.parse_json_body() only catches msgspec.DecodeError, so the request "
-    "answers 500 ServiceFailure with a traceback in the log (before authentication)"
-)
-TRUNCATED_BODY = (
-    "src bug: when the client disconnects in the middle of the body, SignetApp._read_body "
-    "treats http.disconnect as the end of the body and the truncated request is executed; "
-    "with x-amz-content-sha256: UNSIGNED-PAYLOAD the signature does not cover the body, "
-    "so the cut-off request succeeds"
-)
-OTHER_METHODS = (
-    "src bug: a signed PUT/DELETE/PATCH on / is executed like a POST; IAM and STS "
-    "accept only GET and POST, so other methods should get a 4xx AWS error"
-)
-
 # Request ids of 5xx answers: their log lines are left out of the final log check,
-# because the test that got them already failed (or is a known-bug xfail).
+# because the test that got them has already failed for it.
 _SERVER_FAILURES: set[str] = set()
 # Every SigV4 signature this module sent; none may appear in a response or the log.
 _SIGNATURES: set[str] = {PLANTED_SIGNATURE}
@@ -358,21 +337,18 @@ FORM_CASES = [
         400,
         "ValidationError",
         id="nul-in-value",
-        marks=pytest.mark.xfail(strict=True, reason=XML_CONTROL_CHARACTERS),
     ),
     pytest.param(
         f"Action=List%00Users&{V}",
         400,
         "InvalidAction",
         id="nul-in-action",
-        marks=pytest.mark.xfail(strict=True, reason=XML_CONTROL_CHARACTERS),
     ),
     pytest.param(
         "Action=ListUsers&Version=%01",
         400,
         "InvalidAction",
         id="control-character-in-version",
-        marks=pytest.mark.xfail(strict=True, reason=XML_CONTROL_CHARACTERS),
     ),
     pytest.param(
         f"Action=GetUser&{V}&UserName=" + "a" * 100_000,
@@ -544,14 +520,12 @@ JSON_CASES = [
         400,
         "VALIDATION_ERROR",
         id="nesting-10000-arrays",
-        marks=pytest.mark.xfail(strict=True, reason=DEEP_JSON),
     ),
     pytest.param(
         b'{"a":' * 10_000 + b"1" + b"}" * 10_000,
         400,
         "VALIDATION_ERROR",
         id="nesting-10000-objects",
-        marks=pytest.mark.xfail(strict=True, reason=DEEP_JSON),
     ),
 ]
 
@@ -574,7 +548,6 @@ def test_json_without_accept_answers_xml(server: Any, unchanged: None) -> None:
     expect_xml_error(response, 400, "ValidationError")
 
 
-@pytest.mark.xfail(strict=True, reason=DEEP_JSON)
 def test_deep_json_is_refused_without_a_signature(server: Any) -> None:
     body = _deep(100_000)
 
@@ -899,7 +872,6 @@ PRESIGNED_CASES = [
         400,
         "IncompleteSignature",
         id="expires-control-character",
-        marks=pytest.mark.xfail(strict=True, reason=XML_CONTROL_CHARACTERS),
     ),
 ]
 
@@ -957,30 +929,23 @@ def test_presigned_parameter_repeated(server: Any, unchanged: None) -> None:
 def test_other_methods_unsigned(server: Any, unchanged: None, method: str) -> None:
     response = httpx.request(method, server.url, content=LIST_USERS, headers=FORM, timeout=5)
 
-    observe(response)
-    assert 400 <= response.status_code < 500
-    expect_xml_error(response, response.status_code, _code(response))
+    expect_xml_error(response, 405, "MethodNotAllowed")
 
 
-def _code(response: httpx.Response) -> str:
-    return response.text.split("<Code>")[1].split("</Code>")[0]
-
-
-@pytest.mark.xfail(strict=True, reason=OTHER_METHODS)
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
 def test_other_methods_signed_are_refused(server: Any, unchanged: None, method: str) -> None:
-    response = signed(server.url, method=method, body=LIST_USERS, headers=FORM)
+    body = f"Action=CreateUser&{V}&UserName=badinput-{method.lower()}"
 
-    observe(response)
-    assert 400 <= response.status_code < 500, response.text[:300]
-    expect_xml_error(response, response.status_code, _code(response))
+    response = signed(server.url, method=method, body=body, headers=FORM)
+
+    expect_xml_error(response, 405, "MethodNotAllowed")
 
 
 def test_head_on_the_api(server: Any) -> None:
     response = httpx.head(server.url, timeout=TIMEOUT)
 
     observe(response)
-    assert response.status_code == 403
+    assert response.status_code == 405
     assert response.headers["content-type"].startswith("text/xml")
     assert response.content == b""
 
@@ -1105,7 +1070,6 @@ def test_content_length_larger_than_the_body_does_not_hang(server: Any) -> None:
     assert healthy(server)
 
 
-@pytest.mark.xfail(strict=True, reason=TRUNCATED_BODY)
 def test_disconnect_in_the_middle_of_the_body_executes_nothing(
     server: Any, iam: Any, unique_name: Callable[[str], str]
 ) -> None:

@@ -21,7 +21,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from signet.auth.policy.document import PolicyDocument, Statement, covers_action
+from signet.auth.policy.document import PolicyDocument, Statement
 from signet.auth.policy.patterns import Keys
 
 
@@ -87,11 +87,6 @@ def _scan(
             if (deny or not denies) and _covers_rest(statement, resource, keys):
                 (denies if deny else allows).append((name, statement.sid))
     return denies, allows
-
-
-def applies(statement: Statement, action: str, resource: str, keys: Keys) -> bool:
-    """Whether a statement covers a request; ``action`` must already be lower-cased."""
-    return covers_action(statement, action) and _covers_rest(statement, resource, keys)
 
 
 def _covers_rest(statement: Statement, resource: str, keys: Keys) -> bool:

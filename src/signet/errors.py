@@ -2,7 +2,7 @@
 
 Each class carries the AWS ``code``, the HTTP ``status`` AWS uses for it and whether
 the fault is the sender's. Rules raise these where they live; the wire layer turns them
-into XML or JSON in one place (:mod:`signet.wire.render`). The tree::
+into XML or JSON in one place (:mod:`signet.api`). The tree::
 
     AwsError
     ├── protocol and authentication: InvalidAction, MissingAction, ValidationError,
@@ -11,8 +11,7 @@ into XML or JSON in one place (:mod:`signet.wire.render`). The tree::
     │   RequestEntityTooLarge, UnsupportedMediaType, MethodNotAllowed
     ├── IAM: NoSuchEntity, EntityAlreadyExists, LimitExceeded, DeleteConflict,
     │   DuplicateCertificate, MalformedCertificate, InvalidCertificate, InvalidInput,
-│   MalformedPolicyDocument,
-    │   ConcurrentModification
+    │   MalformedPolicyDocument, ConcurrentModification
     └── ServiceFailure (the only Receiver fault; an unexpected bug answers this)
 """
 

@@ -11,7 +11,13 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.server import ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY, RunningServer, start_server
+from tests.server import (
+    ROOT_ACCESS_KEY_ID,
+    ROOT_SECRET_ACCESS_KEY,
+    RunningServer,
+    drop_schemas,
+    start_server,
+)
 
 CLIENT_CONFIG = Config(retries={"max_attempts": 1, "mode": "standard"})
 _names = itertools.count()
@@ -80,3 +86,7 @@ def remove_user(iam: Any, name: str) -> None:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    drop_schemas()

@@ -1,12 +1,19 @@
-"""Start and stop real Signet servers for the HTTP tests."""
+"""Start and stop real Signet servers for the HTTP tests.
+
+With ``SIGNET_TEST_DATABASE_URL`` set to a PostgreSQL URL, every server runs on that
+database instead of SQLite, each data directory standing for a schema of its own (the
+same directory, the same schema, so restarts find their data).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +21,43 @@ import httpx
 
 ROOT_ACCESS_KEY_ID = "AKIAIOSFODNN7SIGNET1"
 ROOT_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSIGNETKEY1"
+
+DATABASE_URL = os.environ.get("SIGNET_TEST_DATABASE_URL") or None
+_RUN = uuid.uuid4().hex[:8]
+created_schemas: set[str] = set()
+
+
+def database_url_for(data_dir: Path) -> str | None:
+    """The PostgreSQL URL standing for a data directory, creating its schema; None on SQLite."""
+    if DATABASE_URL is None:
+        return None
+    import psycopg
+
+    schema = "signet_" + hashlib.sha1(f"{_RUN}:{data_dir}".encode()).hexdigest()[:16]
+    if schema not in created_schemas:
+        with psycopg.connect(DATABASE_URL, autocommit=True) as connection:
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        created_schemas.add(schema)
+    separator = "&" if "?" in DATABASE_URL else "?"
+    return f"{DATABASE_URL}{separator}options=-csearch_path%3D{schema}"
+
+
+def drop_schemas() -> None:
+    """Remove the schemas this test run created."""
+    if DATABASE_URL is None or not created_schemas:
+        return
+    import psycopg
+
+    with psycopg.connect(DATABASE_URL, autocommit=True) as connection:
+        for schema in created_schemas:
+            connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    created_schemas.clear()
+
+
+def store_args(data_dir: Path) -> list[str]:
+    """The command-line options that name the store of a data directory."""
+    url = database_url_for(data_dir)
+    return ["--data-dir", str(data_dir), *(["--database-url", url] if url else [])]
 
 
 def free_port() -> int:
@@ -32,6 +76,10 @@ class RunningServer:
     process: subprocess.Popen[bytes]
     log_path: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def store_args(self) -> list[str]:
+        return store_args(self.data_dir)
 
     @property
     def url(self) -> str:
@@ -72,8 +120,7 @@ def start_server(
                 "serve",
                 "--port",
                 str(port),
-                "--data-dir",
-                str(data_dir),
+                *store_args(data_dir),
                 *args,
             ],
             env=full_env,

@@ -6,8 +6,10 @@ routing and request objects would cost more than the rest of the request.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from typing import Any
 
@@ -18,7 +20,6 @@ from signet.clock import Clock, system_clock
 from signet.config import Settings
 from signet.errors import RequestEntityTooLarge
 from signet.store.base import Store
-from signet.store.sqlite import SqliteStore
 from signet.wire import json_dialect
 from signet.wire.model import load_models
 
@@ -46,6 +47,11 @@ class SignetApp:
         self.endpoint = Endpoint(store, load_models(), clock)
         self.max_body_bytes = max_body_bytes
         self.openapi = resources.files("signet").joinpath("openapi.json").read_bytes()
+        # SQLite answers in microseconds and is called inline; a networked database is
+        # waited on in threads, so that one slow round trip does not stall the loop.
+        self._executor = (
+            None if store.engine == "sqlite" else ThreadPoolExecutor(thread_name_prefix="signet")
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -82,8 +88,16 @@ class SignetApp:
                 ),
             )
         else:
-            response = self.endpoint.handle(_http_request(scope, headers, body), *_origin(scope))
+            response = await self._handle(_http_request(scope, headers, body), *_origin(scope))
         await _send_response(send, response)
+
+    async def _handle(self, http: HttpRequest, source_ip: str, secure: bool) -> Response:
+        if self._executor is None:
+            return self.endpoint.handle(http, source_ip, secure)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor, self.endpoint.handle, http, source_ip, secure
+        )
 
     async def _read_body(self, headers: dict[str, str], receive: Receive) -> bytes:
         declared = headers.get("content-length", "")
@@ -110,6 +124,8 @@ class SignetApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self._executor is not None:
+                    self._executor.shutdown()
                 self.store.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -167,10 +183,9 @@ async def _send(
 
 
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> SignetApp:
-    """Build the app on the SQLite store in the settings' data directory."""
+    """Build the app on the store the settings name."""
     settings = settings or Settings.from_env()
-    store = SqliteStore.in_directory(settings.data_dir, settings.synchronous)
-    return SignetApp(store, clock, settings.max_body_bytes)
+    return SignetApp(settings.open_store(), clock, settings.max_body_bytes)
 
 
 def create_app_from_env() -> SignetApp:

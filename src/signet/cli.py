@@ -1,28 +1,65 @@
-"""The ``signet`` command: serve the API, inspect certificates, manage accounts."""
+"""The ``signet`` command: serve the API, manage accounts and the schema, inspect certificates."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
-from signet import logs
+from signet import logs, store
 from signet.clock import system_clock
 from signet.config import DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, Settings, root_key_from_env
 from signet.iam import accounts
-from signet.store.sqlite import SqliteStore
+from signet.store import migrations
+from signet.store.base import SchemaTooOld, Store
 
-data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_DATA_DIR,
-    envvar="SIGNET_DATA_DIR",
-    show_default=True,
-    help="Directory of the embedded SQLite store.",
-)
+LOG = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def store_options(command: F) -> F:
+    """The options that say where the store is, shared by every command that opens it."""
+    command = click.option(
+        "--database-url",
+        envvar="SIGNET_DATABASE_URL",
+        default=None,
+        help="A postgresql:// URL; without it, the SQLite store in --data-dir.",
+    )(command)
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=DEFAULT_DATA_DIR,
+        envvar="SIGNET_DATA_DIR",
+        show_default=True,
+        help="Directory of the embedded SQLite store.",
+    )(command)
+
+
+@contextmanager
+def opened(data_dir: Path, database_url: str | None, *, upgrade: bool = False) -> Iterator[Store]:
+    """Open the store for one command, turning the reasons it cannot be opened into messages."""
+    settings = dataclasses.replace(
+        Settings.from_env(), data_dir=data_dir, database_url=database_url or None
+    )
+    try:
+        opened_store = settings.open_store(upgrade=upgrade)
+    except (SchemaTooOld, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    except Exception as error:
+        where = store.describe(data_dir, database_url)
+        raise click.ClickException(f"cannot open the store at {where}: {error}") from None
+    try:
+        yield opened_store
+    finally:
+        opened_store.close()
 
 
 @click.group()
@@ -34,7 +71,7 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=DEFAULT_HOST, envvar="SIGNET_HOST", show_default=True)
 @click.option("--port", type=int, default=DEFAULT_PORT, envvar="SIGNET_PORT", show_default=True)
-@data_dir_option
+@store_options
 @click.option("--workers", type=click.IntRange(1, 64), default=1, envvar="SIGNET_WORKERS")
 @click.option(
     "--log-level",
@@ -46,14 +83,21 @@ def main() -> None:
     "--log-format", type=click.Choice(["json", "text"]), default="json", envvar="SIGNET_LOG_FORMAT"
 )
 def serve(
-    host: str, port: int, data_dir: Path, workers: int, log_level: str, log_format: str
+    host: str,
+    port: int,
+    data_dir: Path,
+    database_url: str | None,
+    workers: int,
+    log_level: str,
+    log_format: str,
 ) -> None:
-    """Serve the IAM and STS API on the embedded store."""
+    """Serve the IAM and STS API."""
     import uvicorn
 
     settings = dataclasses.replace(
         Settings.from_env(),
         data_dir=data_dir,
+        database_url=database_url or None,
         host=host,
         port=port,
         workers=workers,
@@ -61,9 +105,18 @@ def serve(
         log_format=log_format,
     )
     logs.configure(log_level, log_format)
-    _bootstrap(settings)
+    with opened(data_dir, database_url) as opened_store:
+        _bootstrap(opened_store, settings)
     settings.export()
 
+    LOG.info(
+        "serving",
+        extra={
+            "url": f"http://{host}:{port}",
+            "store": store.describe(data_dir, database_url),
+            "workers": workers,
+        },
+    )
     uvicorn.run(
         "signet.app:create_app_from_env",
         factory=True,
@@ -78,16 +131,13 @@ def serve(
     )
 
 
-def _bootstrap(settings: Settings) -> None:
-    """Open (and migrate) the store; on first start create the account and say so once."""
-    store = SqliteStore.in_directory(settings.data_dir, settings.synchronous)
+def _bootstrap(opened_store: Store, settings: Settings) -> None:
+    """On first start create the account and its root key, and say so once."""
     fixed = root_key_from_env()
     try:
-        created = accounts.bootstrap(store, system_clock(), fixed)
+        created = accounts.bootstrap(opened_store, system_clock(), fixed)
     except accounts.InvalidRootKey as error:
         raise click.ClickException(str(error)) from None
-    finally:
-        store.close()
     if created is None:
         return
 
@@ -132,14 +182,11 @@ def account() -> None:
 
 
 @account.command("create")
-@data_dir_option
-def account_create(data_dir: Path) -> None:
+@store_options
+def account_create(data_dir: Path, database_url: str | None) -> None:
     """Add an account; print its id and root key pair as JSON."""
-    store = SqliteStore.in_directory(data_dir)
-    try:
-        created = accounts.create_account(store, system_clock())
-    finally:
-        store.close()
+    with opened(data_dir, database_url) as opened_store:
+        created = accounts.create_account(opened_store, system_clock())
     click.echo(
         json.dumps(
             {
@@ -153,16 +200,60 @@ def account_create(data_dir: Path) -> None:
 
 
 @account.command("list")
-@data_dir_option
-def account_list(data_dir: Path) -> None:
+@store_options
+def account_list(data_dir: Path, database_url: str | None) -> None:
     """List the accounts, as JSON."""
-    store = SqliteStore.in_directory(data_dir)
-    try:
-        found = accounts.list_accounts(store)
-    finally:
-        store.close()
+    with opened(data_dir, database_url) as opened_store:
+        found = accounts.list_accounts(opened_store)
     listing = [
         {"account_id": a.account_id, "created_at": a.created_at.isoformat().replace("+00:00", "Z")}
         for a in found
     ]
     click.echo(json.dumps(listing, indent=2))
+
+
+@main.group()
+def db() -> None:
+    """The database schema: its version, and upgrades to this release's."""
+
+
+@db.command("upgrade")
+@store_options
+def db_upgrade(data_dir: Path, database_url: str | None) -> None:
+    """Apply every migration this release has that the database lacks."""
+    with opened(data_dir, database_url, upgrade=True):
+        pass
+    click.echo(f"The schema is at version {migrations.latest_version()}.")
+
+
+@db.command("current")
+@store_options
+def db_current(data_dir: Path, database_url: str | None) -> None:
+    """Print the database's schema version and the one this release needs; exit 1 if older."""
+    version = _schema_version(data_dir, database_url)
+    latest = migrations.latest_version()
+    click.echo(json.dumps({"current": version, "required": latest}))
+    sys.exit(0 if version == latest else 1)
+
+
+def _schema_version(data_dir: Path, database_url: str | None) -> int:
+    if database_url:
+        from signet.store.postgres import schema_version
+
+        return schema_version(database_url)
+
+    import sqlite3
+
+    from signet.store.sqlite import DATABASE_FILE
+
+    path = data_dir / DATABASE_FILE
+    if not path.exists():
+        return 0
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        found = connection.execute(
+            "SELECT name FROM sqlite_master WHERE name = 'schema_version'"
+        ).fetchone()
+        if found is None:
+            return 0
+        row = connection.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)

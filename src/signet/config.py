@@ -10,6 +10,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from signet.store import open_store
+from signet.store.base import Store
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7531
 DEFAULT_DATA_DIR = "./signet-data"
@@ -26,6 +29,8 @@ class Settings:
     log_format: str = "json"
     synchronous: str = "FULL"
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    database_url: str | None = None
+    pool_size: int = 8
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -39,6 +44,8 @@ class Settings:
             log_format=env.get("SIGNET_LOG_FORMAT", "json"),
             synchronous=env.get("SIGNET_SQLITE_SYNCHRONOUS", "FULL").upper(),
             max_body_bytes=int(env.get("SIGNET_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
+            database_url=env.get("SIGNET_DATABASE_URL") or None,
+            pool_size=int(env.get("SIGNET_DATABASE_POOL_SIZE", 8)),
         )
 
     def export(self) -> None:
@@ -53,7 +60,19 @@ class Settings:
                 "SIGNET_LOG_FORMAT": self.log_format,
                 "SIGNET_SQLITE_SYNCHRONOUS": self.synchronous,
                 "SIGNET_MAX_BODY_BYTES": str(self.max_body_bytes),
+                "SIGNET_DATABASE_URL": self.database_url or "",
+                "SIGNET_DATABASE_POOL_SIZE": str(self.pool_size),
             }
+        )
+
+    def open_store(self, *, upgrade: bool = False) -> Store:
+        """The store these settings name."""
+        return open_store(
+            self.data_dir,
+            self.database_url,
+            upgrade=upgrade,
+            synchronous=self.synchronous,
+            pool_size=self.pool_size,
         )
 
 

@@ -237,7 +237,7 @@ def test_policy_variables_in_resources(iam: Any, make_user: Any) -> None:
 
 def create_account(server: RunningServer) -> dict[str, str]:
     completed = subprocess.run(
-        [sys.executable, "-m", "signet", "account", "create", "--data-dir", str(server.data_dir)],
+        [sys.executable, "-m", "signet", "account", "create", *server.store_args],
         check=True,
         capture_output=True,
         text=True,

@@ -50,19 +50,21 @@ class SqliteStore:
 
     engine = "sqlite"
 
-    def __init__(self, path: Path, synchronous: str = "FULL") -> None:
+    def __init__(self, path: Path, synchronous: str = "FULL", upgrade: bool = False) -> None:
         if synchronous.upper() not in SYNCHRONOUS_MODES:
             raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}")
         self.path = path
         self._synchronous = synchronous
         self._local = threading.local()
         with self._connection_for_setup() as db:
-            migrations.upgrade_sqlite(db)
+            migrations.upgrade_sqlite(db, upgrade)
 
     @classmethod
-    def in_directory(cls, data_dir: Path, synchronous: str = "FULL") -> SqliteStore:
+    def in_directory(
+        cls, data_dir: Path, synchronous: str = "FULL", upgrade: bool = False
+    ) -> SqliteStore:
         data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(data_dir / DATABASE_FILE, synchronous)
+        return cls(data_dir / DATABASE_FILE, synchronous, upgrade)
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -98,7 +100,8 @@ class SqliteStore:
             db.execute("COMMIT")
 
     @contextmanager
-    def write(self) -> Iterator[SqliteTransaction]:
+    def write(self, account_id: str | None = None) -> Iterator[SqliteTransaction]:
+        """A write transaction; SQLite's one write lock already covers every account."""
         db = self._connection()
         db.execute("BEGIN IMMEDIATE")
         try:

@@ -1,0 +1,106 @@
+"""PostgreSQL: the store for several Signet servers sharing one database.
+
+Connections come from a pool (psycopg 3). Every write transaction first takes a
+transaction-scoped advisory lock on its account, so the rules checked inside it — the
+per-user quotas, the users-per-account quota, the checks before DeleteUser — hold when
+two servers handle racing requests; uniqueness (user names regardless of case,
+certificates per account) is enforced by the database's own constraints as well.
+Writes in different accounts never wait for each other. Nothing is kept in memory that
+another server would need to see.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from signet.store import migrations
+from signet.store.base import UniqueViolation
+from signet.store.sql import Row, SqlTransaction
+
+LOG = logging.getLogger(__name__)
+
+_NAMED = re.compile(r":([a-z_]+)")
+
+
+@functools.lru_cache(maxsize=512)
+def _translate(sql: str) -> str:
+    """The shared SQL's ``?`` and ``:name`` placeholders in psycopg's style."""
+    return _NAMED.sub(r"%(\1)s", sql.replace("?", "%s"))
+
+
+class PostgresTransaction(SqlTransaction):
+    """One transaction on a pooled PostgreSQL connection."""
+
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        self._db = connection
+
+    def _query(self, sql: str, args: Sequence[Any] | Mapping[str, Any]) -> Iterable[Row]:
+        rows: list[Row] = self._db.execute(_translate(sql), args).fetchall()
+        return rows
+
+    def _execute(self, sql: str, args: Sequence[Any]) -> int:
+        try:
+            return self._db.execute(_translate(sql), args).rowcount
+        except psycopg.errors.UniqueViolation as error:
+            raise UniqueViolation(error.diag.constraint_name or "unique") from None
+
+
+class PostgresStore:
+    """A PostgreSQL database, reached through a pool of connections."""
+
+    engine = "postgresql"
+
+    def __init__(self, url: str, pool_size: int = 8, upgrade: bool = False) -> None:
+        self.url = url
+        self._pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            open=True,
+        )
+        try:
+            with self._pool.connection() as connection:
+                migrations.upgrade_postgres(connection, upgrade)
+        except BaseException:
+            self._pool.close()
+            raise
+
+    @contextmanager
+    def read(self) -> Iterator[PostgresTransaction]:
+        with self._pool.connection() as connection, connection.transaction():
+            yield PostgresTransaction(connection)
+
+    @contextmanager
+    def write(self, account_id: str | None = None) -> Iterator[PostgresTransaction]:
+        with self._pool.connection() as connection, connection.transaction():
+            if account_id is not None:
+                connection.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                    (f"signet:{account_id}",),
+                )
+            yield PostgresTransaction(connection)
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def schema_version(url: str) -> int:
+    """The schema version of the database at ``url``, without changing anything."""
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as connection:
+        row = connection.execute(
+            "SELECT to_regclass('schema_version') IS NOT NULL AS present"
+        ).fetchone()
+        if row is None or not row["present"]:
+            return 0
+        found = connection.execute("SELECT max(version) AS version FROM schema_version").fetchone()
+        return int(found["version"] or 0) if found else 0

@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 LINT_PATHS := src tests $(wildcard bench)
 
-.PHONY: run test lint unit bench clean openapi
+.PHONY: run test test-postgres lint unit bench clean openapi
 
 $(BIN)/signet: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,15 @@ lint: $(BIN)/signet
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
 
+# The whole suite on SQLite; with SIGNET_TEST_DATABASE_URL=postgresql://… set, every
+# server the tests start runs on that PostgreSQL database instead.
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The HTTP suite on the local PostgreSQL server (see .ci/run).
+test-postgres: $(BIN)/signet
+	SIGNET_TEST_DATABASE_URL=$${SIGNET_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+		$(BIN)/pytest tests/http $(PYTEST_ARGS)
 
 unit: $(BIN)/signet
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)

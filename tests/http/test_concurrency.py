@@ -26,9 +26,24 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSer
     running.stop()
 
 
-def race(server: RunningServer, calls: list[Callable[[Any], Any]]) -> Counter[str]:
-    """Run every call at once, each on its own client; count outcomes by error code."""
-    clients = [make_client(server) for _ in calls]
+@pytest.fixture(scope="module")
+def two_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[RunningServer]]:
+    """Two servers on one store: the same SQLite file, or the same PostgreSQL schema."""
+    data_dir = tmp_path_factory.mktemp("nodes") / "data"
+    first = start_server(data_dir)
+    second = start_server(data_dir)
+    yield [first, second]
+    first.stop()
+    second.stop()
+
+
+def race(
+    servers: RunningServer | list[RunningServer], calls: list[Callable[[Any], Any]]
+) -> Counter[str]:
+    """Run every call at once, each on its own client, spread over the servers; count
+    outcomes by error code."""
+    nodes = servers if isinstance(servers, list) else [servers]
+    clients = [make_client(nodes[index % len(nodes)]) for index in range(len(calls))]
     barrier = Barrier(len(calls))
 
     def run(index: int) -> str:
@@ -106,3 +121,47 @@ def test_a_user_created_on_one_connection_is_seen_on_others(tmp_path: Path) -> N
         server.stop()
 
     assert seen == ["seen-everywhere"] * 8
+
+
+def test_racing_uploads_across_two_nodes(two_nodes: list[RunningServer]) -> None:
+    iam = make_client(two_nodes[0])
+    iam.create_user(UserName="node-racer")
+    names = [f"node-dup-{index}" for index in range(RACERS)]
+    for name in names:
+        iam.create_user(UserName=name)
+    bodies = certs.distinct_rsa_certs(RACERS)
+    shared = certs.distinct_rsa_certs(1)[0]
+
+    quota = race(
+        two_nodes,
+        [
+            lambda client, body=body: client.upload_signing_certificate(
+                UserName="node-racer", CertificateBody=body
+            )
+            for body in bodies
+        ],
+    )
+    duplicates = race(
+        two_nodes,
+        [
+            lambda client, name=name: client.upload_signing_certificate(
+                UserName=name, CertificateBody=shared
+            )
+            for name in names
+        ],
+    )
+
+    assert quota == Counter({"ok": 2, "LimitExceeded": RACERS - 2})
+    assert duplicates == Counter({"ok": 1, "DuplicateCertificate": RACERS - 1})
+
+
+def test_a_user_deleted_on_one_node_is_gone_on_the_other(two_nodes: list[RunningServer]) -> None:
+    first, second = (make_client(node) for node in two_nodes)
+    first.create_user(UserName="short-lived")
+    second.get_user(UserName="short-lived")
+
+    first.delete_user(UserName="short-lived")
+
+    with pytest.raises(ClientError) as info:
+        second.get_user(UserName="short-lived")
+    assert info.value.response["Error"]["Code"] == "NoSuchEntity"

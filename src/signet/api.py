@@ -10,6 +10,7 @@ operation; render the result or the error as XML or as the JSON envelope. Every
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -106,7 +107,7 @@ class Endpoint:
             "request",
             extra={
                 "request_id": request.request_id,
-                "action": request.action,
+                "action": _shown(request.action) if request.action else None,
                 "principal": request.caller.arn if request.caller else None,
                 "status": response.status,
                 "error_code": error_code,
@@ -134,8 +135,8 @@ class Endpoint:
         handler = HANDLERS.get(f"{operation.service}:{operation.name}") if operation else None
         if operation is None or handler is None:
             raise InvalidAction(
-                f"Could not find operation {request.action} for version "
-                f"{request.version or '2010-05-08'}."
+                f"Could not find operation {_shown(request.action)} for version "
+                f"{_shown(request.version or '2010-05-08')}."
             )
         request.operation = operation
 
@@ -209,6 +210,15 @@ def _form(raw: bytes) -> dict[str, Any]:
     for name, value in pairs:
         params.setdefault(name, value)
     return params
+
+
+_NAME = re.compile(r"[A-Za-z0-9.-]{1,64}")
+
+
+def _shown(value: str) -> str:
+    """An action or version fit to quote in a message or a log line; anything else is
+    replaced, so that a pasted secret or a megabyte of text is never echoed."""
+    return value if _NAME.fullmatch(value) else "(not a valid name)"
 
 
 def _scalar(value: Any) -> str | None:

@@ -101,7 +101,7 @@ class SignetApp:
 
     async def _read_body(self, headers: dict[str, str], receive: Receive) -> bytes:
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_body_bytes:
             raise BodyTooLarge
         chunks: list[bytes] = []
         size = 0

@@ -42,6 +42,8 @@ class SqliteTransaction(SqlTransaction):
         try:
             return self._db.execute(sql, args).rowcount
         except sqlite3.IntegrityError as error:
+            if not str(error).startswith("UNIQUE constraint failed"):
+                raise
             raise UniqueViolation(_constraint_name(error)) from None
 
 

@@ -35,7 +35,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from tests import certs
-from tests.server import ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY
+from tests.server import ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY, database_url_for
 from tests.signing import FORM, ROOT, signed
 
 NAMESPACES = (
@@ -1180,6 +1180,19 @@ def _key_lines(pem: str) -> list[str]:
 
 
 def _database_bytes(server: Any) -> bytes:
+    """Everything the store holds: the SQLite files, or every row of the PostgreSQL schema."""
+    url = database_url_for(server.data_dir)
+    if url is not None:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as connection:
+            tables = connection.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            ).fetchall()
+            dumped = [
+                repr(connection.execute(f"SELECT * FROM {name}").fetchall()) for (name,) in tables
+            ]
+        return "\n".join(dumped).encode()
     data = b""
     for name in ("signet.sqlite3", "signet.sqlite3-wal"):
         path = server.data_dir / name

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from signet import ids
+from signet import ids, metrics
 from signet.auth import access, sigv4
 from signet.auth.authenticate import authenticate
 from signet.auth.principals import Caller
@@ -103,6 +103,8 @@ class Endpoint:
             response = self._error(request, failure)
             error_code = failure.code
 
+        elapsed = time.perf_counter() - started
+        metrics.observe(request.operation.name if request.operation else None, error_code, elapsed)
         LOG.info(
             "request",
             extra={
@@ -111,7 +113,7 @@ class Endpoint:
                 "principal": request.caller.arn if request.caller else None,
                 "status": response.status,
                 "error_code": error_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                "duration_ms": round(elapsed * 1000, 3),
             },
         )
         return response

@@ -1,4 +1,5 @@
-"""The ASGI application: ``/`` for the AWS API, ``/health``, and the OpenAPI document.
+"""The ASGI application: ``/`` for the AWS API, ``/health``, ``/metrics``, and the OpenAPI
+document.
 
 A raw ASGI app rather than a framework: the API is one ``POST /``, and a framework's
 routing and request objects would cost more than the rest of the request.
@@ -13,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from typing import Any
 
-from signet import logs
+from signet import logs, metrics
 from signet.api import Endpoint, Response
 from signet.auth.sigv4 import HttpRequest
 from signet.clock import Clock, system_clock
@@ -65,6 +66,9 @@ class SignetApp:
             await self._aws(scope, receive, send)
         elif path == "/health" and scope["method"] in ("GET", "HEAD"):
             await _send(send, 200, b"application/json", b'{"status":"ok"}')
+        elif path == "/metrics" and scope["method"] in ("GET", "HEAD"):
+            body, content_type = metrics.exposition()
+            await _send(send, 200, content_type.encode("latin-1"), body)
         elif path == "/openapi.json" and scope["method"] in ("GET", "HEAD"):
             await _send(send, 200, b"application/json", self.openapi)
         else:

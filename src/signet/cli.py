@@ -108,6 +108,8 @@ def serve(
     with opened(data_dir, database_url) as opened_store:
         _bootstrap(opened_store, settings)
     settings.export()
+    if workers > 1:
+        _multiprocess_metrics()
 
     LOG.info(
         "serving",
@@ -129,6 +131,14 @@ def serve(
         log_level="warning",
         lifespan="on",
     )
+
+
+def _multiprocess_metrics() -> None:
+    """Give the worker processes a fresh, empty directory to share their metrics through."""
+    import os
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="signet-metrics-")
 
 
 def _bootstrap(opened_store: Store, settings: Settings) -> None:

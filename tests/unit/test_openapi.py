@@ -73,10 +73,10 @@ RESULTS: list[tuple[str, dict[str, Any]]] = [
         "GetAccessKeyLastUsed",
         {"UserName": "alice", "AccessKeyLastUsed": {"ServiceName": "N/A", "Region": "N/A"}},
     ),
-    ("UploadSigningCertificate", {"Certificate": certificate_member(CERTIFICATE, "alice")}),
+    ("UploadSigningCertificate", {"Certificate": certificate_member(CERTIFICATE, "alice", WHEN)}),
     (
         "ListSigningCertificates",
-        {"Certificates": [certificate_member(CERTIFICATE, "alice")], "IsTruncated": False},
+        {"Certificates": [certificate_member(CERTIFICATE, "alice", WHEN)], "IsTruncated": False},
     ),
     ("CreatePolicy", {"Policy": policy_member(POLICY, 0, full=True)}),
     ("CreateGroup", {"Group": group_member(ADMINS)}),

@@ -1,6 +1,7 @@
 """Signing certificates: UploadSigningCertificate and its List, Update and Delete.
 
-The checks run in the order AWS's documentation implies: the target user, then the
+A stored certificate past its notAfter is shown with status ``Expired``. The checks
+on upload run in the order AWS's documentation implies: the target user, then the
 certificate itself (:mod:`signet.x509`), then uniqueness in the account, then the
 per-user quota. A certificate's id is derived from its DER, so the account-wide
 duplicate check is a primary-key lookup, and the database's key enforces it when two
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from signet import x509
@@ -68,7 +70,7 @@ def upload_signing_certificate(ctx: Context, params: Mapping[str, Any]) -> dict[
             raise _duplicate() from None
 
     LOG.debug("signing certificate uploaded", extra={"certificate_id": parsed.certificate_id})
-    return {"Certificate": _member(certificate, owner.display_name)}
+    return {"Certificate": _member(certificate, owner.display_name, ctx.now)}
 
 
 def list_signing_certificates(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -82,7 +84,7 @@ def list_signing_certificates(ctx: Context, params: Mapping[str, Any]) -> dict[s
             ),
             lambda certificate: (iso(certificate.uploaded_at), certificate.certificate_id),
         )
-    members = [_member(certificate, owner.display_name) for certificate in certificates]
+    members = [_member(c, owner.display_name, ctx.now) for c in certificates]
     return {"Certificates": members, **page}
 
 
@@ -115,12 +117,14 @@ def _owned_certificate(
     return certificate
 
 
-def _member(certificate: SigningCertificate, user_name: str) -> dict[str, Any]:
+def _member(certificate: SigningCertificate, user_name: str, now: datetime) -> dict[str, Any]:
+    """A certificate as the ``SigningCertificate`` shape; past its notAfter it shows
+    ``Expired`` whatever status it was given."""
     return {
         "UserName": user_name,
         "CertificateId": certificate.certificate_id,
         "CertificateBody": certificate.body,
-        "Status": certificate.status,
+        "Status": "Expired" if certificate.not_after < now else certificate.status,
         "UploadDate": certificate.uploaded_at,
     }
 

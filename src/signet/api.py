@@ -13,16 +13,17 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
-from signet import ids, metrics
+from signet import audit, ids, metrics
 from signet.auth import access, sigv4
 from signet.auth.authenticate import authenticate
 from signet.auth.principals import Caller
 from signet.clock import Clock
 from signet.errors import (
+    AccessDenied,
     AwsError,
     InvalidAction,
     MalformedQueryString,
@@ -69,6 +70,7 @@ class _Request:
     version: str | None = None
     caller: Caller | None = None
     operation: Operation | None = None
+    recorder: audit.Recorder | None = None
 
 
 class Endpoint:
@@ -89,20 +91,21 @@ class Endpoint:
         """Answer one request, or refuse it with ``refusal``; never raises."""
         started = time.perf_counter()
         request = _Request(http, ids.request_id(), _wants_json(http.headers), source_ip, secure)
+        problem: AwsError | None = None
         try:
             if refusal is not None:
                 raise refusal
             response = self._answer(request)
-            error_code = None
         except AwsError as error:
-            response = self._error(request, error)
-            error_code = error.code
+            problem = error
         except Exception:
             LOG.exception("unexpected failure", extra={"request_id": request.request_id})
-            failure = ServiceFailure("The request failed because of an unknown error.")
-            response = self._error(request, failure)
-            error_code = failure.code
+            problem = ServiceFailure("The request failed because of an unknown error.")
+        if problem is not None:
+            response = self._error(request, problem)
+        error_code = problem.code if problem else None
 
+        self._audit(request, problem)
         elapsed = time.perf_counter() - started
         metrics.observe(request.operation.name if request.operation else None, error_code, elapsed)
         LOG.info(
@@ -142,13 +145,33 @@ class Endpoint:
             )
         request.operation = operation
 
+        recorder = audit.start(
+            request_id=request.request_id,
+            now=now,
+            service=operation.service,
+            action=operation.name,
+            caller=request.caller,
+            access_key_id=request.caller.access_key_id,
+            source_ip=request.source_ip,
+            user_agent=http.headers.get("user-agent"),
+            region=signature.region,
+        )
+        request.recorder = recorder
+
         values = operation.decode_json(params) if is_json else operation.decode_query(params)
         operation.validate(values)
         action = f"{operation.service}:{operation.name}"
         origin = access.Origin(request.source_ip, request.secure, signature.region)
-        access.authorize(self.store, request.caller, action, values, now, origin)
+        try:
+            target = access.authorize(self.store, request.caller, action, values, now, origin)
+        except AccessDenied as denied:
+            recorder.event = replace(recorder.event, target=denied.resource)
+            raise
+        if target is None and not recorder.event.read_only:
+            target = access.resource_for(self.store, request.caller, action, values)
+        recorder.event = replace(recorder.event, target=target)
 
-        result = handler(Context(self.store, request.caller, now), values)
+        result = handler(Context(self.store, request.caller, now, recorder), values)
 
         if request.wants_json:
             body = json_dialect.success_envelope(operation.render_json(result))
@@ -156,6 +179,42 @@ class Endpoint:
         return Response(
             200, XML_TYPE, operation.render_xml(result, request.request_id), request.request_id
         )
+
+    def _audit(self, request: _Request, problem: AwsError | None) -> None:
+        """Record the request in the audit trail if it changed something or was denied."""
+        recorder = request.recorder
+        if recorder is None and problem is not None:
+            recorder = self._refused_key(request, problem)
+        if recorder is None:
+            return
+        try:
+            audit.finish(self.store, recorder, problem, None)
+        except Exception:
+            LOG.exception("audit record failed", extra={"request_id": request.request_id})
+
+    def _refused_key(self, request: _Request, problem: AwsError) -> audit.Recorder | None:
+        """A recorder for a request whose access key was presented and refused."""
+        if problem.code not in audit.RECORDED_AUTH_FAILURES:
+            return None
+        try:
+            signature = sigv4.parse_signature(request.http)
+        except AwsError:
+            return None
+        with self.store.read() as tx:
+            key = tx.get_access_key(signature.access_key_id)
+        recorder = audit.start(
+            request_id=request.request_id,
+            now=self.clock(),
+            service=signature.service,
+            action=_shown(request.action) if request.action else "Unknown",
+            caller=None,
+            access_key_id=signature.access_key_id,
+            source_ip=request.source_ip,
+            user_agent=request.http.headers.get("user-agent"),
+            region=signature.region,
+        )
+        recorder.event = replace(recorder.event, account_id=key.account_id if key else None)
+        return recorder
 
     def _error(self, request: _Request, error: AwsError) -> Response:
         if request.wants_json:

@@ -8,13 +8,14 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from signet import logs, store
-from signet.clock import system_clock
+from signet.clock import iso, system_clock
 from signet.config import DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, Settings, root_key_from_env
 from signet.iam import accounts
 from signet.store import migrations
@@ -184,6 +185,89 @@ def cert_inspect(file: Path) -> None:
     decision = report.get("decision")
     accepted = isinstance(decision, dict) and decision.get("accepted") is True
     sys.exit(0 if accepted else 1)
+
+
+@cert.command("report")
+@store_options
+@click.option("--account", "account_id", default=None, help="Only this account.")
+@click.option(
+    "--within",
+    "within_days",
+    type=click.IntRange(0),
+    default=30,
+    show_default=True,
+    help="Exit 1 when any certificate expires within this many days.",
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def cert_report(
+    data_dir: Path, database_url: str | None, account_id: str | None, within_days: int, fmt: str
+) -> None:
+    """List signing certificates by expiry, per account, with the days they have left.
+
+    Exits 1 when any certificate expires within --within days (or has expired), so that
+    the report can run from cron or CI.
+    """
+    from signet import expiry
+
+    with opened(data_dir, database_url) as opened_store:
+        entries = expiry.report(opened_store, system_clock(), account_id)
+    due = [entry for entry in entries if entry.days_left <= within_days]
+
+    if fmt == "json":
+        click.echo(json.dumps([entry.as_json() for entry in entries], indent=2))
+    else:
+        for line in expiry.table(entries):
+            click.echo(line)
+        click.echo(f"{len(due)} of {len(entries)} expire within {within_days} days.")
+    sys.exit(1 if due else 0)
+
+
+@main.command("audit")
+@store_options
+@click.option("--account", "account_id", default=None, help="Only this account.")
+@click.option("--principal", default=None, help="Only calls by this principal ARN.")
+@click.option("--action", default=None, help="Only this action, e.g. DeleteUser.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"]),
+    default=None,
+    help="Only events at or after this UTC time.",
+)
+@click.option("--limit", type=click.IntRange(1), default=1000, show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "jsonl"]),
+    default="table",
+    help="jsonl: one event per line with CloudTrail's field names.",
+)
+def audit_command(
+    data_dir: Path,
+    database_url: str | None,
+    account_id: str | None,
+    principal: str | None,
+    action: str | None,
+    since: datetime | None,
+    limit: int,
+    fmt: str,
+) -> None:
+    """Show the audit trail: every change and every denied call."""
+    from signet import audit
+
+    moment = since.replace(tzinfo=UTC) if since else None
+    with opened(data_dir, database_url) as opened_store, opened_store.read() as tx:
+        events = tx.list_audit_events(account_id, principal, action, moment, limit)
+
+    for event in events:
+        if fmt == "jsonl":
+            click.echo(json.dumps(audit.cloudtrail(event), separators=(",", ":")))
+            continue
+        outcome = event.error_code or event.outcome
+        click.echo(
+            f"{iso(event.event_time)}  {event.account_id or '-':12}  {event.action:28}"
+            f"  {outcome:22}  {event.principal_arn or event.access_key_id or '-'}"
+            f"  {event.target or '-'}"
+        )
 
 
 @main.group()

@@ -114,6 +114,10 @@ class AccessDenied(AwsError):
     code = "AccessDenied"
     status = 403
 
+    def __init__(self, message: str, resource: str | None = None) -> None:
+        super().__init__(message)
+        self.resource = resource
+
 
 # IAM
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from signet.store.migrations import latest_version
 from tests.conftest import make_client
 from tests.server import DATABASE_URL, database_url_for, start_server, store_args
 
@@ -67,7 +68,7 @@ def test_server_refuses_an_old_schema_and_names_the_command(tmp_path: Path) -> N
 
     assert refused.returncode != 0
     assert "signet db upgrade" in refused.stderr
-    assert json.loads(current.stdout) == {"current": 1, "required": 2}
+    assert json.loads(current.stdout) == {"current": 1, "required": latest_version()}
     assert current.returncode == 1
 
 
@@ -99,7 +100,7 @@ def test_upgrade_keeps_the_data_of_the_previous_schema(tmp_path: Path) -> None:
         server.stop()
 
     assert upgraded.returncode == 0, upgraded.stderr
-    assert json.loads(current.stdout) == {"current": 2, "required": 2}
+    assert json.loads(current.stdout) == {"current": latest_version(), "required": latest_version()}
     assert legacy["Arn"].endswith(":user/old/legacy")
     assert user["Path"] == "/old/"
     assert [c["CertificateId"] for c in certificates] == [LEGACY_CERTIFICATE]
@@ -113,7 +114,7 @@ def test_fresh_store_is_migrated_on_first_start(tmp_path: Path) -> None:
     server.stop()
     current = signet("db", "current", *store_args(data_dir))
 
-    assert json.loads(current.stdout) == {"current": 2, "required": 2}
+    assert json.loads(current.stdout) == {"current": latest_version(), "required": latest_version()}
 
 
 @pytest.mark.skipif(DATABASE_URL is not None, reason="a SQLite file cannot stand for PostgreSQL")

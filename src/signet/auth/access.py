@@ -60,10 +60,11 @@ def authorize(
     params: Mapping[str, Any],
     now: datetime,
     origin: Origin,
-) -> None:
-    """Return when the caller may perform the action; raise AccessDenied otherwise."""
+) -> str | None:
+    """Return when the caller may perform the action, with the resource it was judged on
+    (None when no judgement was needed); raise AccessDenied otherwise."""
     if caller.user is None or action in ALWAYS_ALLOWED:
-        return
+        return None
 
     with store.read() as tx:
         resource = resource_arn(tx, caller, action, params)
@@ -94,6 +95,14 @@ def authorize(
         _deny(
             caller, action, resource, f"because no permissions boundary allows the {action} action"
         )
+
+    return resource
+
+
+def resource_for(store: Store, caller: Caller, action: str, params: Mapping[str, Any]) -> str:
+    """The resource an action is judged on, for callers whose calls are not judged (root)."""
+    with store.read() as tx:
+        return resource_arn(tx, caller, action, params)
 
 
 def decide(
@@ -151,5 +160,6 @@ def _deny(caller: Caller, action: str, resource: str, reason: str) -> NoReturn:
     )
     raise AccessDenied(
         f"User: {caller.arn} is not authorized to perform: {action} on resource: {resource}"
-        f" {reason}"
+        f" {reason}",
+        resource,
     )

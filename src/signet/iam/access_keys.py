@@ -22,7 +22,7 @@ SETTABLE_STATUSES = ("Active", "Inactive")
 
 
 def create_access_key(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         owner = owners.resolve(tx, ctx.caller, params.get("UserName"))
         if tx.count_access_keys(owner.owner_id) >= ACCESS_KEYS_PER_USER:
             raise LimitExceeded(
@@ -63,14 +63,14 @@ def update_access_key(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]
     if status not in SETTABLE_STATUSES:
         raise InvalidInput("Status must be Active or Inactive.")
 
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         key = _owned_key(tx, ctx, params)
         tx.update_access_key_status(key.access_key_id, status)
     return {}
 
 
 def delete_access_key(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         key = _owned_key(tx, ctx, params)
         tx.delete_access_key(key.access_key_id)
     return {}

@@ -38,7 +38,7 @@ def create_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
         created_at=ctx.now,
     )
 
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         if tx.get_group(group.account_id, group.group_name) is not None:
             raise _already_exists(group.group_name)
         if tx.count_groups(group.account_id) >= GROUPS_PER_ACCOUNT:
@@ -82,7 +82,7 @@ def list_groups(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def update_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         group = _find(tx, ctx, params["GroupName"])
         new_name = params.get("NewGroupName") or group.group_name
         clash = tx.get_group(group.account_id, new_name)
@@ -93,7 +93,7 @@ def update_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def delete_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         group = _find(tx, ctx, params["GroupName"])
         if tx.count_members(group.group_id):
             raise DeleteConflict("Cannot delete entity, must remove users from group first.")
@@ -106,7 +106,7 @@ def delete_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def add_user_to_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         group = _find(tx, ctx, params["GroupName"])
         user = _user(tx, ctx, params["UserName"])
         current = {g.group_id for g in tx.list_groups_for_user(user.user_id, None, 1000)}
@@ -119,7 +119,7 @@ def add_user_to_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]
 
 
 def remove_user_from_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         group = _find(tx, ctx, params["GroupName"])
         user = _user(tx, ctx, params["UserName"])
         if not tx.remove_member(group.group_id, user.user_id):

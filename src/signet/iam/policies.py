@@ -93,7 +93,7 @@ def create_policy(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     )
     version = PolicyVersion(policy.policy_id, "v1", document, ctx.now)
 
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         if tx.get_policy(account_id, policy.policy_name) is not None:
             raise _already_exists(policy.policy_name)
         if tx.count_policies(account_id) >= POLICIES_PER_ACCOUNT:
@@ -144,7 +144,7 @@ def create_policy_version(ctx: Context, params: Mapping[str, Any]) -> dict[str, 
     document = params["PolicyDocument"]
     check_document(document, MANAGED_POLICY_SIZE, _too_large())
 
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         policy = _own_policy(tx, ctx, params["PolicyArn"])
         if len(tx.list_versions(policy.policy_id)) >= VERSIONS_PER_POLICY:
             raise LimitExceeded(
@@ -183,7 +183,7 @@ def list_policy_versions(ctx: Context, params: Mapping[str, Any]) -> dict[str, A
 
 
 def set_default_policy_version(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         policy = _own_policy(tx, ctx, params["PolicyArn"])
         version = _find_version(tx, policy, params["VersionId"])
         tx.set_default_version(policy.policy_id, version.version_id, ctx.now)
@@ -191,7 +191,7 @@ def set_default_policy_version(ctx: Context, params: Mapping[str, Any]) -> dict[
 
 
 def delete_policy_version(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         policy = _own_policy(tx, ctx, params["PolicyArn"])
         version = _find_version(tx, policy, params["VersionId"])
         if version.version_id == policy.default_version:
@@ -201,7 +201,7 @@ def delete_policy_version(ctx: Context, params: Mapping[str, Any]) -> dict[str, 
 
 
 def delete_policy(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         policy = _own_policy(tx, ctx, params["PolicyArn"])
         attached = tx.attachment_count(ctx.caller.account_id, policy.policy_id)
         if attached or tx.count_boundary_users(ctx.caller.account_id, policy.arn):

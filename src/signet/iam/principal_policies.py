@@ -63,7 +63,7 @@ def put_policy(kind: Kind, ctx: Context, params: Mapping[str, Any]) -> dict[str,
     too_large = f"Maximum policy size of {kind.inline_size} bytes exceeded for {kind.noun} {name}"
     policies.check_document(document, kind.inline_size, too_large)
 
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         principal_id = kind.find(tx, ctx.caller.account_id, name)
         others = sum(
             policy_size(tx.get_inline_policy(principal_id, other) or "")
@@ -104,7 +104,7 @@ def list_policies(kind: Kind, ctx: Context, params: Mapping[str, Any]) -> dict[s
 def delete_policy(kind: Kind, ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     policy_name = params["PolicyName"]
 
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         principal_id = kind.find(tx, ctx.caller.account_id, params[kind.name_param])
         if not tx.delete_inline_policy(principal_id, policy_name):
             raise NoSuchEntity(f"The {kind.noun} policy with name {policy_name} cannot be found.")
@@ -114,7 +114,7 @@ def delete_policy(kind: Kind, ctx: Context, params: Mapping[str, Any]) -> dict[s
 def attach_policy(kind: Kind, ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     account_id = ctx.caller.account_id
 
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         principal_id = kind.find(tx, account_id, params[kind.name_param])
         policy = policies.find_policy(tx, account_id, params["PolicyArn"])
         attached = {p.policy_id for p in tx.list_attached_policies(principal_id, None, 1000)}
@@ -132,7 +132,7 @@ def detach_policy(kind: Kind, ctx: Context, params: Mapping[str, Any]) -> dict[s
     account_id = ctx.caller.account_id
     arn = params["PolicyArn"]
 
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         principal_id = kind.find(tx, account_id, params[kind.name_param])
         policy = policies.find_policy(tx, account_id, arn)
         if not tx.detach_policy(principal_id, policy.policy_id):

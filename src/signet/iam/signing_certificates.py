@@ -44,7 +44,7 @@ def upload_signing_certificate(ctx: Context, params: Mapping[str, Any]) -> dict[
     except AwsError as error:
         problem = error
 
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         owner = owners.resolve(tx, ctx.caller, params.get("UserName"))
         if problem is not None:
             raise problem
@@ -93,14 +93,14 @@ def update_signing_certificate(ctx: Context, params: Mapping[str, Any]) -> dict[
     if status not in SETTABLE_STATUSES:
         raise InvalidInput("Status must be Active or Inactive.")
 
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         certificate = _owned_certificate(tx, ctx, params)
         tx.update_certificate_status(certificate.account_id, certificate.certificate_id, status)
     return {}
 
 
 def delete_signing_certificate(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         certificate = _owned_certificate(tx, ctx, params)
         tx.delete_certificate(certificate.account_id, certificate.certificate_id)
     return {}

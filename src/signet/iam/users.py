@@ -58,7 +58,7 @@ def create_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
         permissions_boundary=boundary,
         tags=tags,
     )
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         if boundary is not None:
             policies.find_policy(tx, user.account_id, boundary)
         if tx.get_user(user.account_id, name) is not None:
@@ -114,7 +114,7 @@ def list_users(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
 def update_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     name = params["UserName"]
 
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         user = tx.get_user(ctx.caller.account_id, name)
         if user is None:
             raise no_such_user(name)
@@ -133,7 +133,7 @@ def update_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
 def delete_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     name = params["UserName"]
 
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         user = tx.get_user(ctx.caller.account_id, name)
         if user is None:
             raise no_such_user(name)
@@ -152,7 +152,7 @@ def delete_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def put_user_permissions_boundary(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         user = _find(tx, ctx, params["UserName"])
         policy = policies.find_policy(tx, user.account_id, params["PermissionsBoundary"])
         tx.set_permissions_boundary(user.user_id, policy.arn)
@@ -160,7 +160,7 @@ def put_user_permissions_boundary(ctx: Context, params: Mapping[str, Any]) -> di
 
 
 def delete_user_permissions_boundary(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
-    with ctx.store.write(ctx.caller.account_id) as tx:
+    with ctx.write() as tx:
         user = _find(tx, ctx, params["UserName"])
         if user.permissions_boundary is None:
             raise NoSuchEntity(f"The user {user.user_name} has no permissions boundary.")

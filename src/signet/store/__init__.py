@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from signet.secrets import SecretBox, load_master_key
 from signet.store.base import Store
 
 
@@ -18,18 +19,25 @@ def open_store(
     upgrade: bool = False,
     synchronous: str = "FULL",
     pool_size: int = 8,
+    secret_box: SecretBox | None = None,
 ) -> Store:
-    """Open the configured store, migrating a fresh one (or any one, with ``upgrade``)."""
+    """Open the configured store, migrating a fresh one (or any one, with ``upgrade``).
+
+    Secret access keys are sealed under ``secret_box``; by default, the master key of
+    ``SIGNET_MASTER_KEY`` or of the data directory's key file (:mod:`signet.secrets`),
+    which is used for PostgreSQL too.
+    """
     if database_url:
         if not database_url.startswith(("postgresql://", "postgres://")):
             raise ValueError("the database URL must start with postgresql://")
         from signet.store.postgres import PostgresStore
 
-        return PostgresStore(database_url, pool_size, upgrade)
+        box = secret_box or load_master_key(data_dir)
+        return PostgresStore(database_url, pool_size, upgrade, box)
 
     from signet.store.sqlite import SqliteStore
 
-    return SqliteStore.in_directory(data_dir, synchronous, upgrade)
+    return SqliteStore.in_directory(data_dir, synchronous, upgrade, secret_box)
 
 
 def describe(data_dir: Path, database_url: str | None) -> str:

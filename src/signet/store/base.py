@@ -18,6 +18,7 @@ from typing import Protocol
 from signet.store.records import (
     AccessKey,
     Account,
+    AuditEvent,
     Group,
     ManagedPolicy,
     PolicyVersion,
@@ -96,6 +97,15 @@ class Transaction(Protocol):
 
     def delete_access_key(self, access_key_id: str) -> None: ...
 
+    def list_sealed_secrets(self) -> Sequence[tuple[str, str]]:
+        """Every access key's id and its secret as stored: sealed, or the plain text an
+        older release wrote. For sealing and re-encryption only (:mod:`signet.secrets`)."""
+        ...
+
+    def update_sealed_secret(self, access_key_id: str, sealed: str) -> None:
+        """Replace an access key's stored secret with an already sealed one."""
+        ...
+
     # Signing certificates
 
     def insert_certificate(self, certificate: SigningCertificate) -> None: ...
@@ -115,6 +125,13 @@ class Transaction(Protocol):
     ) -> None: ...
 
     def delete_certificate(self, account_id: str, certificate_id: str) -> None: ...
+
+    def certificates_by_expiry(
+        self, account_id: str | None
+    ) -> Sequence[tuple[SigningCertificate, str]]:
+        """Every certificate (of one account, or all) with its owner's user name (the
+        account id for root), soonest to expire first."""
+        ...
 
     # Managed policies and their versions
 
@@ -206,6 +223,21 @@ class Transaction(Protocol):
     ) -> Sequence[Group]: ...
 
     def count_groups_for_user(self, user_id: str) -> int: ...
+
+    # The audit trail
+
+    def insert_audit_event(self, event: AuditEvent) -> None: ...
+
+    def list_audit_events(
+        self,
+        account_id: str | None,
+        principal_arn: str | None,
+        action: str | None,
+        since: datetime | None,
+        limit: int,
+    ) -> Sequence[AuditEvent]:
+        """Events matching every filter given, oldest first."""
+        ...
 
     # Evaluation
 

@@ -16,12 +16,14 @@ import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+from signet.secrets import SecretBox, load_master_key, prepare_store
 from signet.store import migrations
 from signet.store.base import UniqueViolation
 from signet.store.sql import Row, SqlTransaction
@@ -40,8 +42,9 @@ def _translate(sql: str) -> str:
 class PostgresTransaction(SqlTransaction):
     """One transaction on a pooled PostgreSQL connection."""
 
-    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+    def __init__(self, connection: psycopg.Connection[Any], box: SecretBox) -> None:
         self._db = connection
+        self._box = box
 
     def _query(self, sql: str, args: Sequence[Any] | Mapping[str, Any]) -> Iterable[Row]:
         rows: list[Row] = self._db.execute(_translate(sql), args).fetchall()
@@ -55,12 +58,28 @@ class PostgresTransaction(SqlTransaction):
 
 
 class PostgresStore:
-    """A PostgreSQL database, reached through a pool of connections."""
+    """A PostgreSQL database, reached through a pool of connections.
+
+    Secret access keys are sealed under ``secret_box``; by default, the master key of
+    ``SIGNET_MASTER_KEY`` or of ``data_dir`` (see :mod:`signet.secrets`).
+    """
 
     engine = "postgresql"
 
-    def __init__(self, url: str, pool_size: int = 8, upgrade: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        pool_size: int = 8,
+        upgrade: bool = False,
+        secret_box: SecretBox | None = None,
+        data_dir: Path | None = None,
+    ) -> None:
         self.url = url
+        if secret_box is None:
+            from signet.config import DEFAULT_DATA_DIR
+
+            secret_box = load_master_key(data_dir or Path(DEFAULT_DATA_DIR))
+        self._box = secret_box
         self._pool = ConnectionPool(
             url,
             min_size=1,
@@ -71,14 +90,29 @@ class PostgresStore:
         try:
             with self._pool.connection() as connection:
                 migrations.upgrade_postgres(connection, upgrade)
+            if prepare_store(self, self._box):
+                self._drop_old_row_versions()
         except BaseException:
             self._pool.close()
             raise
 
+    def _drop_old_row_versions(self) -> None:
+        """After plaintext secrets were sealed, rewrite the table so that the old row
+        versions holding them are gone (best effort: it needs the table's owner)."""
+        try:
+            with self._pool.connection() as connection:
+                connection.execute("VACUUM FULL access_keys")
+        except psycopg.Error as error:
+            LOG.warning(
+                "could not VACUUM FULL access_keys after sealing its plaintext secrets;"
+                " run it as the table's owner",
+                extra={"error": str(error)},
+            )
+
     @contextmanager
     def read(self) -> Iterator[PostgresTransaction]:
         with self._pool.connection() as connection, connection.transaction():
-            yield PostgresTransaction(connection)
+            yield PostgresTransaction(connection, self._box)
 
     @contextmanager
     def write(self, account_id: str | None = None) -> Iterator[PostgresTransaction]:
@@ -88,7 +122,7 @@ class PostgresStore:
                     "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
                     (f"signet:{account_id}",),
                 )
-            yield PostgresTransaction(connection)
+            yield PostgresTransaction(connection, self._box)
 
     def close(self) -> None:
         self._pool.close()

@@ -102,3 +102,28 @@ class PrincipalPolicy:
 
     source: str
     document: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One entry of the audit trail: who did what to which resource, from where, and how it
+    ended. ``outcome`` is ``success`` or ``failure``; a failure carries the AWS error code."""
+
+    event_id: str
+    event_time: datetime
+    service: str
+    action: str
+    request_id: str
+    outcome: str
+    read_only: bool
+    account_id: str | None = None
+    principal_arn: str | None = None
+    principal_id: str | None = None
+    principal_type: str | None = None
+    access_key_id: str | None = None
+    target: str | None = None
+    source_ip: str | None = None
+    user_agent: str | None = None
+    region: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None

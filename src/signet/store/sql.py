@@ -13,9 +13,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from signet.clock import iso, parse_iso
+from signet.secrets import SecretBox, is_sealed
 from signet.store.records import (
     AccessKey,
     Account,
+    AuditEvent,
     Group,
     ManagedPolicy,
     PolicyVersion,
@@ -39,8 +41,11 @@ class SqlTransaction(ABC):
     """The reads and writes of one transaction, in SQL that SQLite and PostgreSQL share.
 
     Statements use ``?`` placeholders (``:name`` for named ones); an engine translates
-    them if its driver wants another style. Rows are read by column name.
+    them if its driver wants another style. Rows are read by column name. Secret access
+    keys are sealed on the way in and opened on the way out with the engine's ``_box``.
     """
+
+    _box: SecretBox
 
     @abstractmethod
     def _query(self, sql: str, args: Sequence[Any] | Mapping[str, Any]) -> Iterable[Row]:
@@ -147,7 +152,7 @@ class SqlTransaction(ABC):
                 key.access_key_id,
                 key.account_id,
                 key.owner_id,
-                key.secret,
+                self._box.seal(key.secret, key.access_key_id),
                 key.status,
                 iso(key.created_at),
             ),
@@ -155,7 +160,7 @@ class SqlTransaction(ABC):
 
     def get_access_key(self, access_key_id: str) -> AccessKey | None:
         row = self._one("SELECT * FROM access_keys WHERE access_key_id = ?", (access_key_id,))
-        return None if row is None else _access_key(row)
+        return None if row is None else _access_key(row, self._box)
 
     def list_access_keys(
         self, owner_id: str, after: tuple[str, str] | None, limit: int
@@ -166,7 +171,7 @@ class SqlTransaction(ABC):
             " ORDER BY created_at, access_key_id LIMIT ?",
             (owner_id, created, key_id, limit),
         )
-        return [_access_key(row) for row in rows]
+        return [_access_key(row, self._box) for row in rows]
 
     def count_access_keys(self, owner_id: str) -> int:
         return self._count("SELECT count(*) AS n FROM access_keys WHERE owner_id = ?", owner_id)
@@ -187,6 +192,17 @@ class SqlTransaction(ABC):
 
     def delete_access_key(self, access_key_id: str) -> None:
         self._execute("DELETE FROM access_keys WHERE access_key_id = ?", (access_key_id,))
+
+    def list_sealed_secrets(self) -> Sequence[tuple[str, str]]:
+        rows = self._query(
+            "SELECT access_key_id, secret FROM access_keys ORDER BY access_key_id", ()
+        )
+        return [(str(row["access_key_id"]), str(row["secret"])) for row in rows]
+
+    def update_sealed_secret(self, access_key_id: str, sealed: str) -> None:
+        self._execute(
+            "UPDATE access_keys SET secret = ? WHERE access_key_id = ?", (sealed, access_key_id)
+        )
 
     # Signing certificates
 
@@ -241,6 +257,17 @@ class SqlTransaction(ABC):
             "DELETE FROM signing_certificates WHERE account_id = ? AND certificate_id = ?",
             (account_id, certificate_id),
         )
+
+    def certificates_by_expiry(
+        self, account_id: str | None
+    ) -> Sequence[tuple[SigningCertificate, str]]:
+        rows = self._query(
+            "SELECT c.*, coalesce(u.user_name, c.account_id) AS owner_name"
+            " FROM signing_certificates c LEFT JOIN users u ON u.user_id = c.owner_id"
+            " WHERE CAST(? AS TEXT) IS NULL OR c.account_id = ? ORDER BY c.not_after, c.certificate_id",
+            (account_id, account_id),
+        )
+        return [(_certificate(row), str(row["owner_name"])) for row in rows]
 
     # Managed policies and their versions
 
@@ -519,6 +546,58 @@ class SqlTransaction(ABC):
     def count_groups_for_user(self, user_id: str) -> int:
         return self._count("SELECT count(*) AS n FROM group_members WHERE user_id = ?", user_id)
 
+    # The audit trail
+
+    def insert_audit_event(self, event: AuditEvent) -> None:
+        self._execute(
+            "INSERT INTO audit_events (event_id, event_time, account_id, principal_arn,"
+            " principal_id, principal_type, access_key_id, service, action, target, source_ip,"
+            " user_agent, region, request_id, outcome, error_code, error_message, read_only)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.event_id,
+                iso(event.event_time),
+                event.account_id,
+                event.principal_arn,
+                event.principal_id,
+                event.principal_type,
+                event.access_key_id,
+                event.service,
+                event.action,
+                event.target,
+                event.source_ip,
+                event.user_agent,
+                event.region,
+                event.request_id,
+                event.outcome,
+                event.error_code,
+                event.error_message,
+                1 if event.read_only else 0,
+            ),
+        )
+
+    def list_audit_events(
+        self,
+        account_id: str | None,
+        principal_arn: str | None,
+        action: str | None,
+        since: datetime | None,
+        limit: int,
+    ) -> Sequence[AuditEvent]:
+        filters = [
+            ("account_id = ?", account_id),
+            ("principal_arn = ?", principal_arn),
+            ("action = ?", action),
+            ("event_time >= ?", iso(since) if since else None),
+        ]
+        chosen = [(clause, value) for clause, value in filters if value is not None]
+        where = " AND ".join(clause for clause, _ in chosen) or "1 = 1"
+        rows = self._query(
+            f"SELECT * FROM audit_events WHERE {where} ORDER BY event_time, event_id LIMIT ?",
+            (*(value for _, value in chosen), limit),
+        )
+        return [_audit_event(row) for row in rows]
+
     # Evaluation
 
     def policies_for_user(self, user_id: str) -> Sequence[PrincipalPolicy]:
@@ -560,12 +639,16 @@ def _user(row: Row) -> User:
     )
 
 
-def _access_key(row: Row) -> AccessKey:
+def _access_key(row: Row, box: SecretBox) -> AccessKey:
+    """An access key with its secret opened; plain text (an older release's) passes as is
+    until the next store open seals it."""
+    stored: str = row["secret"]
+    key_id: str = row["access_key_id"]
     return AccessKey(
-        access_key_id=row["access_key_id"],
+        access_key_id=key_id,
         account_id=row["account_id"],
         owner_id=row["owner_id"],
-        secret=row["secret"],
+        secret=box.open(stored, key_id) if is_sealed(stored) else stored,
         status=row["status"],
         created_at=parse_iso(row["created_at"]),
         last_used_at=_optional_time(row["last_used_at"]),
@@ -617,4 +700,27 @@ def _group(row: Row) -> Group:
         group_name=row["group_name"],
         path=row["path"],
         created_at=parse_iso(row["created_at"]),
+    )
+
+
+def _audit_event(row: Row) -> AuditEvent:
+    return AuditEvent(
+        event_id=row["event_id"],
+        event_time=parse_iso(row["event_time"]),
+        service=row["service"],
+        action=row["action"],
+        request_id=row["request_id"],
+        outcome=row["outcome"],
+        read_only=bool(row["read_only"]),
+        account_id=row["account_id"],
+        principal_arn=row["principal_arn"],
+        principal_id=row["principal_id"],
+        principal_type=row["principal_type"],
+        access_key_id=row["access_key_id"],
+        target=row["target"],
+        source_ip=row["source_ip"],
+        user_agent=row["user_agent"],
+        region=row["region"],
+        error_code=row["error_code"],
+        error_message=row["error_message"],
     )

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from signet.secrets import SecretBox, load_master_key, prepare_store
 from signet.store import migrations
 from signet.store.base import UniqueViolation
 from signet.store.sql import Row, SqlTransaction
@@ -31,8 +32,9 @@ SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 class SqliteTransaction(SqlTransaction):
     """One transaction on a SQLite connection."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, box: SecretBox) -> None:
         self._db = connection
+        self._box = box
 
     def _query(self, sql: str, args: Sequence[Any] | Mapping[str, Any]) -> Iterable[Row]:
         rows: Iterable[Row] = self._db.execute(sql, args)
@@ -48,25 +50,46 @@ class SqliteTransaction(SqlTransaction):
 
 
 class SqliteStore:
-    """A SQLite database file, with one connection per thread that uses it."""
+    """A SQLite database file, with one connection per thread that uses it.
+
+    Secret access keys are sealed under ``secret_box``; by default, the master key of
+    the file's directory (see :mod:`signet.secrets`).
+    """
 
     engine = "sqlite"
 
-    def __init__(self, path: Path, synchronous: str = "FULL", upgrade: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        synchronous: str = "FULL",
+        upgrade: bool = False,
+        secret_box: SecretBox | None = None,
+    ) -> None:
         if synchronous.upper() not in SYNCHRONOUS_MODES:
             raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}")
         self.path = path
         self._synchronous = synchronous
         self._local = threading.local()
+        self._box = secret_box or load_master_key(path.parent)
         with self._connection_for_setup() as db:
             migrations.upgrade_sqlite(db, upgrade)
+        try:
+            # Sealing overwrites plain text: let SQLite zero the space it frees.
+            self._connection().execute("PRAGMA secure_delete = ON")
+            prepare_store(self, self._box)
+        finally:
+            self.close()  # the setup thread's connection; each thread opens its own
 
     @classmethod
     def in_directory(
-        cls, data_dir: Path, synchronous: str = "FULL", upgrade: bool = False
+        cls,
+        data_dir: Path,
+        synchronous: str = "FULL",
+        upgrade: bool = False,
+        secret_box: SecretBox | None = None,
     ) -> SqliteStore:
         data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(data_dir / DATABASE_FILE, synchronous, upgrade)
+        return cls(data_dir / DATABASE_FILE, synchronous, upgrade, secret_box)
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -97,7 +120,7 @@ class SqliteStore:
         db = self._connection()
         db.execute("BEGIN")
         try:
-            yield SqliteTransaction(db)
+            yield SqliteTransaction(db, self._box)
         finally:
             db.execute("COMMIT")
 
@@ -107,7 +130,7 @@ class SqliteStore:
         db = self._connection()
         db.execute("BEGIN IMMEDIATE")
         try:
-            yield SqliteTransaction(db)
+            yield SqliteTransaction(db, self._box)
         except BaseException:
             db.execute("ROLLBACK")
             raise

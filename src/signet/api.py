@@ -30,11 +30,13 @@ from signet.errors import (
     MethodNotAllowed,
     MissingAction,
     ServiceFailure,
+    Throttling,
     UnsupportedMediaType,
 )
 from signet.iam.context import Context
 from signet.iam.operations import HANDLERS
 from signet.store.base import Store
+from signet.throttle import RateLimiter
 from signet.wire import json_dialect
 from signet.wire.model import Operation, ServiceModels
 from signet.wire.xml import render_error_xml
@@ -76,10 +78,17 @@ class _Request:
 class Endpoint:
     """Answers AWS Query and JSON-dialect requests against one store."""
 
-    def __init__(self, store: Store, models: ServiceModels, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        models: ServiceModels,
+        clock: Clock,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.store = store
         self.models = models
         self.clock = clock
+        self.limiter = limiter
 
     def handle(
         self,
@@ -133,6 +142,8 @@ class Endpoint:
 
         now = self.clock()
         request.caller, signature = authenticate(self.store, http, now)
+        if self.limiter is not None and not self.limiter.allow(request.caller.access_key_id):
+            raise Throttling("Rate exceeded")
 
         if not request.action:
             raise MissingAction("Could not find an Action parameter in the request.")

@@ -19,8 +19,9 @@ from signet.api import Endpoint, Response
 from signet.auth.sigv4 import HttpRequest
 from signet.clock import Clock, system_clock
 from signet.config import Settings
-from signet.errors import RequestEntityTooLarge
+from signet.errors import RequestEntityTooLarge, RequestTimeout
 from signet.store.base import Store
+from signet.throttle import RateLimiter
 from signet.wire import json_dialect
 from signet.wire.model import load_models
 
@@ -43,10 +44,18 @@ class ClientGone(Exception):
 class SignetApp:
     """Routes requests to the AWS endpoint and the operational pages."""
 
-    def __init__(self, store: Store, clock: Clock = system_clock, max_body_bytes: int = 1 << 20):
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock = system_clock,
+        max_body_bytes: int = 1 << 20,
+        limiter: RateLimiter | None = None,
+        body_timeout: float = 30.0,
+    ) -> None:
         self.store = store
-        self.endpoint = Endpoint(store, load_models(), clock)
+        self.endpoint = Endpoint(store, load_models(), clock, limiter)
         self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
         self.openapi = resources.files("signet").joinpath("openapi.json").read_bytes()
         # SQLite answers in microseconds and is called inline; a networked database is
         # waited on in threads, so that one slow round trip does not stall the loop.
@@ -78,7 +87,16 @@ class SignetApp:
     async def _aws(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = _headers(scope)
         try:
-            body = await self._read_body(headers, receive)
+            async with asyncio.timeout(self.body_timeout):
+                body = await self._read_body(headers, receive)
+        except TimeoutError:
+            http = _http_request(scope, headers, b"")
+            refusal = RequestTimeout(
+                f"The request body did not arrive within {self.body_timeout:g} seconds."
+            )
+            response = self.endpoint.handle(http, *_origin(scope), refusal)
+            await _send_response(send, response)
+            return
         except ClientGone:
             LOG.info("client disconnected before its request was complete")
             return
@@ -189,7 +207,13 @@ async def _send(
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> SignetApp:
     """Build the app on the store the settings name."""
     settings = settings or Settings.from_env()
-    return SignetApp(settings.open_store(), clock, settings.max_body_bytes)
+    limiter = None
+    if settings.rate_limit > 0:
+        burst = settings.rate_burst or max(1.0, 2 * settings.rate_limit)
+        limiter = RateLimiter(settings.rate_limit, burst)
+    return SignetApp(
+        settings.open_store(), clock, settings.max_body_bytes, limiter, settings.body_timeout
+    )
 
 
 def create_app_from_env() -> SignetApp:

@@ -31,6 +31,9 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     database_url: str | None = None
     pool_size: int = 8
+    rate_limit: float = 0.0
+    rate_burst: float = 0.0
+    body_timeout: float = 30.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -46,6 +49,9 @@ class Settings:
             max_body_bytes=int(env.get("SIGNET_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
             database_url=env.get("SIGNET_DATABASE_URL") or None,
             pool_size=int(env.get("SIGNET_DATABASE_POOL_SIZE", 8)),
+            rate_limit=float(env.get("SIGNET_RATE_LIMIT", 0)),
+            rate_burst=float(env.get("SIGNET_RATE_BURST", 0)),
+            body_timeout=float(env.get("SIGNET_BODY_TIMEOUT", 30)),
         )
 
     def export(self) -> None:
@@ -62,6 +68,9 @@ class Settings:
                 "SIGNET_MAX_BODY_BYTES": str(self.max_body_bytes),
                 "SIGNET_DATABASE_URL": self.database_url or "",
                 "SIGNET_DATABASE_POOL_SIZE": str(self.pool_size),
+                "SIGNET_RATE_LIMIT": str(self.rate_limit),
+                "SIGNET_RATE_BURST": str(self.rate_burst),
+                "SIGNET_BODY_TIMEOUT": str(self.body_timeout),
             }
         )
 

@@ -8,7 +8,8 @@ into XML or JSON in one place (:mod:`signet.api`). The tree::
     ├── protocol and authentication: InvalidAction, MissingAction, ValidationError,
     │   MalformedQueryString, MissingAuthenticationToken, IncompleteSignature,
     │   InvalidClientTokenId, SignatureDoesNotMatch, RequestExpired, AccessDenied,
-    │   RequestEntityTooLarge, UnsupportedMediaType, MethodNotAllowed
+    │   RequestEntityTooLarge, UnsupportedMediaType, MethodNotAllowed,
+    │   Throttling, RequestTimeout
     ├── IAM: NoSuchEntity, EntityAlreadyExists, LimitExceeded, DeleteConflict,
     │   DuplicateCertificate, MalformedCertificate, InvalidCertificate, InvalidInput,
     │   MalformedPolicyDocument, ConcurrentModification
@@ -108,6 +109,16 @@ class SignatureDoesNotMatch(AwsError):
 class RequestExpired(AwsError):
     code = "RequestExpired"
     status = 400
+
+
+class Throttling(AwsError):
+    code = "Throttling"
+    status = 400
+
+
+class RequestTimeout(AwsError):
+    code = "RequestTimeout"
+    status = 408
 
 
 class AccessDenied(AwsError):

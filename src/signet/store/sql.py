@@ -264,7 +264,8 @@ class SqlTransaction(ABC):
         rows = self._query(
             "SELECT c.*, coalesce(u.user_name, c.account_id) AS owner_name"
             " FROM signing_certificates c LEFT JOIN users u ON u.user_id = c.owner_id"
-            " WHERE CAST(? AS TEXT) IS NULL OR c.account_id = ? ORDER BY c.not_after, c.certificate_id",
+            " WHERE CAST(? AS TEXT) IS NULL OR c.account_id = ?"
+            " ORDER BY c.not_after, c.certificate_id",
             (account_id, account_id),
         )
         return [(_certificate(row), str(row["owner_name"])) for row in rows]

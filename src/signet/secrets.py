@@ -239,8 +239,9 @@ def _create_key_file(path: Path) -> bytes:
         temporary.unlink(missing_ok=True)
     _fsync_directory(path.parent)
     LOG.warning(
-        "created a new master key file; keep a copy of it with the backups of the store,"
+        "created a new master key file at %s; keep a copy of it with the backups of the store,"
         " and give every server sharing a PostgreSQL database the same SIGNET_MASTER_KEY",
+        path,
         extra={"path": str(path)},
     )
     return key

@@ -41,5 +41,11 @@ openapi: $(BIN)/signet
 	$(BIN)/python -m signet.wire.openapi > src/signet/openapi.json.tmp
 	mv src/signet/openapi.json.tmp src/signet/openapi.json
 
+# Benchmarks, run by hand (not tests): Signet on SQLite and PostgreSQL against moto and a
+# bare ASGI ceiling, cold start and growth to a million certificates; prints a table and
+# writes bench/results/. BENCH_ARGS=--quick for a run of a few minutes.
+bench: $(BIN)/signet
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

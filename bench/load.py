@@ -306,13 +306,14 @@ def tree_cpu_seconds(pids: Iterable[int]) -> float:
     return ticks / _TICKS
 
 
-def machine_cpu() -> tuple[int, int]:
-    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+def machine_cpu() -> tuple[int, int, int, int]:
+    """Jiffies of the whole machine from /proc/stat: (task time: user, nice and system;
+    interrupts: irq and softirq, where loopback TCP is largely handled; steal; total)."""
     with open("/proc/stat") as handle:
-        values = [int(value) for value in handle.readline().split()[1:]]
-    idle = values[3] + (values[4] if len(values) > 4 else 0)
-    total = sum(values[:8])
-    return total - idle, total
+        values = [int(value) for value in handle.readline().split()[1:9]]
+    values += [0] * (8 - len(values))
+    user, nice, system, _idle, _iowait, irq, softirq, steal = values
+    return user + nice + system, irq + softirq, steal, sum(values)
 
 
 def _cpu_named(name: str) -> float:
@@ -376,7 +377,9 @@ class PhaseResult:
     server_cpu_s: float | None = None
     postgres_cpu_s: float | None = None
     generator_cpu_s: float = 0.0
-    machine_busy: float = 0.0
+    machine_busy: float = 0.0  # cores busy with tasks (user+system), all processes
+    interrupt_cores: float = 0.0
+    steal_cores: float = 0.0
     peak_rss_kb: int = 0
     hwm_kb: int = 0
 
@@ -407,7 +410,9 @@ class PhaseResult:
             "peak_rss_mb": round(self.peak_rss_kb / 1024, 1),
             "hwm_mb": round(self.hwm_kb / 1024, 1),
             "generator_cpu_s": round(self.generator_cpu_s, 2),
-            "machine_busy": round(self.machine_busy, 3),
+            "machine_busy_cores": round(self.machine_busy, 2),
+            "interrupt_cores": round(self.interrupt_cores, 2),
+            "steal_cores": round(self.steal_cores, 2),
         }
         if self.server_cpu_s is not None:
             out["server_cpu_s"] = round(self.server_cpu_s, 2)
@@ -474,7 +479,7 @@ class LoadGenerator:
         max_requests: int | None = None,
         start_index: int = 0,
         watch_pids: Sequence[int] = (),
-        watch_postgres: bool = False,
+        watch_postgres: bool = True,
     ) -> PhaseResult:
         """Send calls ``source(i)`` for i from ``start_index`` until ``duration`` seconds
         pass, ``max_requests`` are sent or the source returns None."""
@@ -505,8 +510,12 @@ class LoadGenerator:
         result.elapsed = time.perf_counter() - started
         await watch.stop()
         result.generator_cpu_s = time.process_time() - own_before
-        busy, total = machine_cpu()
-        result.machine_busy = (busy - machine_before[0]) / max(1, total - machine_before[1])
+        after = machine_cpu()
+        cores = os.cpu_count() or 1
+        span = max(1, after[3] - machine_before[3]) / cores  # jiffies per core
+        result.machine_busy = (after[0] - machine_before[0]) / span
+        result.interrupt_cores = (after[1] - machine_before[1]) / span
+        result.steal_cores = (after[2] - machine_before[2]) / span
         if cpu_before is not None:
             result.server_cpu_s = tree_cpu_seconds(watch_pids) - cpu_before
         if pg_before is not None:
@@ -537,6 +546,9 @@ class LoadGenerator:
                 result.exhausted = True
                 return
             self.index = index + 1
+            # The clock starts before any reconnection: a server that closes every
+            # connection (moto's does) pays for a new one in each request's latency.
+            began = clock()
             connection = self.connections[slot]
             if connection is None or connection.lost:
                 try:
@@ -546,7 +558,6 @@ class LoadGenerator:
                     await asyncio.sleep(0.05)
                     continue
             data = encode_request(call, target, signer)
-            began = clock()
             try:
                 status, body = await connection.request(data)
             except ConnectionError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -136,7 +137,6 @@ def serve(
 
 def _multiprocess_metrics() -> None:
     """Give the worker processes a fresh, empty directory to share their metrics through."""
-    import os
     import tempfile
 
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="signet-metrics-")
@@ -306,6 +306,34 @@ def account_list(data_dir: Path, database_url: str | None) -> None:
     click.echo(json.dumps(listing, indent=2))
 
 
+@main.command("rotate-master-key")
+@store_options
+def rotate_master_key(data_dir: Path, database_url: str | None) -> None:
+    """Re-encrypt every stored secret access key under a new master key.
+
+    Stop every server first. With the key file (master.key in --data-dir) the file is
+    replaced; with SIGNET_MASTER_KEY the new key is printed, to set on every server.
+    SIGNET_NEW_MASTER_KEY (base64 of 32 bytes), when set, is used instead of a random key.
+    """
+    from signet import secrets
+
+    new_text = os.environ.get("SIGNET_NEW_MASTER_KEY")
+    try:
+        new_key = secrets.parse_key(new_text, "SIGNET_NEW_MASTER_KEY") if new_text else None
+        rotation = secrets.rotate_master_key(data_dir, database_url or None, new_key)
+    except (SchemaTooOld, ValueError, secrets.SecretUnreadable) as error:
+        raise click.ClickException(str(error)) from None
+    except Exception as error:
+        where = store.describe(data_dir, database_url)
+        raise click.ClickException(f"cannot rotate the master key of {where}: {error}") from None
+    click.echo(f"Re-encrypted {rotation.count} secret access keys.")
+    if rotation.key_file is not None:
+        click.echo(f"The new master key is in {rotation.key_file}; start the servers again.")
+    else:
+        click.echo("Set this on every server before starting them again; it is shown this once:\n")
+        click.echo(f"  export SIGNET_MASTER_KEY={rotation.new_key}")
+
+
 @main.group()
 def db() -> None:
     """The database schema: its version, and upgrades to this release's."""
@@ -324,7 +352,11 @@ def db_upgrade(data_dir: Path, database_url: str | None) -> None:
 @store_options
 def db_current(data_dir: Path, database_url: str | None) -> None:
     """Print the database's schema version and the one this release needs; exit 1 if older."""
-    version = _schema_version(data_dir, database_url)
+    try:
+        version = _schema_version(data_dir, database_url)
+    except Exception as error:
+        where = store.describe(data_dir, database_url)
+        raise click.ClickException(f"cannot read the schema at {where}: {error}") from None
     latest = migrations.latest_version()
     click.echo(json.dumps({"current": version, "required": latest}))
     sys.exit(0 if version == latest else 1)

@@ -16,8 +16,14 @@ the same ``SIGNET_MASTER_KEY`` on every node (without it, each node would use th
 file of its own ``--data-dir``). Keep a copy of the key with the backups of the
 database: without it no stored access key can be used.
 
+Stores written by older releases hold secrets in plain text: opening the store seals
+them (once; SQLite zeroes the freed space, PostgreSQL's table is rewritten with VACUUM
+FULL). Backups and database logs made before then still hold them. Older releases
+cannot read sealed secrets, so every server sharing a database must be upgraded.
+
 :func:`rotate_master_key` re-encrypts every stored secret under a new master key; stop
-every server first, and start them again with the new key.
+every server first, and start them again with the new key. Backups made before a
+rotation need the old key.
 """
 
 from __future__ import annotations
@@ -365,7 +371,15 @@ def rotate_master_key(data_dir: Path, database_url: str | None, new_key: bytes |
     else:
         key = left  # finish the interrupted rotation with the key it chose
     old = SecretBox(old_key, f"the key file {path}")
-    count = _rotate_in(data_dir, database_url, old, SecretBox(key, f"the key file {pending}"))
+    from signet.store.base import SchemaTooOld
+
+    try:
+        count = _rotate_in(data_dir, database_url, old, SecretBox(key, f"the key file {pending}"))
+    except (MasterKeyError, SecretUnreadable, SchemaTooOld):
+        # Refused before anything was re-encrypted: the pending key is not needed.
+        if left is None:
+            pending.unlink(missing_ok=True)
+        raise
     os.replace(pending, path)
     _fsync_directory(path.parent)
     return Rotation(count, path)

@@ -389,3 +389,36 @@ def test_create_user_with_permissions_boundary(iam: Any, unique_name: Any) -> No
     iam.delete_user(UserName=name)
 
     assert created["PermissionsBoundary"]["PermissionsBoundaryArn"] == arn
+
+
+def test_simulator_applies_the_permissions_boundary(
+    iam: Any, make_user: Any, unique_name: Any
+) -> None:
+    name, client = make_user("sim-bounded")
+    iam.put_user_policy(UserName=name, PolicyName="all", PolicyDocument=document(allow("iam:*")))
+    boundary = iam.create_policy(
+        PolicyName=unique_name("sim-boundary"), PolicyDocument=document(allow("iam:List*"))
+    )["Policy"]["Arn"]
+    arn = iam.get_user(UserName=name)["User"]["Arn"]
+    iam.put_user_permissions_boundary(UserName=name, PermissionsBoundary=boundary)
+    try:
+        results = iam.simulate_principal_policy(
+            PolicySourceArn=arn, ActionNames=["iam:ListUsers", "iam:GetUser"]
+        )["EvaluationResults"]
+        replaced = iam.simulate_principal_policy(
+            PolicySourceArn=arn,
+            ActionNames=["iam:GetUser"],
+            PermissionsBoundaryPolicyInputList=[document(allow("iam:Get*"))],
+        )["EvaluationResults"]
+        client.list_users()
+        denied(lambda: client.get_user(UserName=name))
+    finally:
+        iam.delete_user_permissions_boundary(UserName=name)
+        iam.delete_policy(PolicyArn=boundary)
+
+    assert [r["EvalDecision"] for r in results] == ["allowed", "implicitDeny"]
+    assert [r["PermissionsBoundaryDecisionDetail"] for r in results] == [
+        {"AllowedByPermissionsBoundary": True},
+        {"AllowedByPermissionsBoundary": False},
+    ]
+    assert replaced[0]["EvalDecision"] == "allowed"

@@ -155,3 +155,35 @@ def test_upgrading_an_old_store_seals_its_plaintext_secrets(tmp_path: Path) -> N
     text = store_text(data_dir)
     assert LEGACY_KEY[1] not in text
     assert ROOT_SECRET_ACCESS_KEY not in text
+
+
+def test_rotate_master_key_command_keeps_keys_working(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    server = start_server(data_dir)
+    try:
+        iam = make_client(server)
+        iam.create_user(UserName="rotated")
+        key = iam.create_access_key(UserName="rotated")["AccessKey"]
+    finally:
+        server.stop()
+    old_key = (data_dir / "master.key").read_bytes()
+
+    rotated = subprocess.run(
+        [sys.executable, "-m", "signet", "rotate-master-key", *store_args(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    server = start_server(data_dir)
+    try:
+        identity = make_client(
+            server, "sts", key=(key["AccessKeyId"], key["SecretAccessKey"])
+        ).get_caller_identity()
+    finally:
+        server.stop()
+
+    assert rotated.returncode == 0, rotated.stderr
+    assert "Re-encrypted 2 secret access keys." in rotated.stdout
+    assert (data_dir / "master.key").read_bytes() != old_key
+    assert identity["Arn"].endswith(":user/rotated")
+    assert key["SecretAccessKey"] not in store_text(data_dir)

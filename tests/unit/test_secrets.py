@@ -400,3 +400,23 @@ def test_an_interrupted_rotation_is_refused_until_it_is_finished(tmp_path: Path)
 def test_rotation_without_a_key_says_so(tmp_path: Path) -> None:
     with pytest.raises(MasterKeyError, match="no master key to rotate"):
         secrets.rotate_master_key(tmp_path, None, None)
+
+
+def test_a_refused_rotation_changes_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    store = SqliteStore.in_directory(data_dir)
+    keys = add_keys(store, 2)
+    store.close()
+    key_id = max(keys)  # not the one the store open checks
+    with closing(sqlite3.connect(data_dir / DATABASE_FILE)) as db, db:
+        sealed = SecretBox(secrets.generate_key()).seal("stray", key_id)
+        db.execute("UPDATE access_keys SET secret = ? WHERE access_key_id = ?", (sealed, key_id))
+    before = stored_secrets(data_dir)
+    key_file = (data_dir / secrets.KEY_FILE).read_text()
+
+    with pytest.raises(SecretUnreadable, match=key_id):
+        secrets.rotate_master_key(data_dir, None, None)
+
+    assert stored_secrets(data_dir) == before
+    assert (data_dir / secrets.KEY_FILE).read_text() == key_file
+    assert not (data_dir / "master.key.new").exists()

@@ -69,7 +69,7 @@ def authorize(
     with store.read() as tx:
         resource = resource_arn(tx, caller, action, params)
         sources = tx.policies_for_user(caller.user.user_id)
-        boundary = _boundary(tx, caller.user)
+        boundary = boundary_policies(tx, caller.user)
     if _other_account(resource, caller.account_id):
         _deny(
             caller, action, resource, f"because no resource-based policy allows the {action} action"
@@ -77,26 +77,28 @@ def authorize(
 
     keys = request_keys(caller.user, caller.account_id, now, origin)
     identity = decide(sources, action, resource, keys).decision
-    bounded = (
-        Decision.ALLOW if boundary is None else decide(boundary, action, resource, keys).decision
-    )
-    if Decision.EXPLICIT_DENY in (identity, bounded):
-        where = (
-            "an identity-based policy"
-            if identity is Decision.EXPLICIT_DENY
-            else "a permissions boundary"
-        )
-        _deny(caller, action, resource, f"with an explicit deny in {where}")
-    if identity is not Decision.ALLOW:
-        _deny(
-            caller, action, resource, f"because no identity-based policy allows the {action} action"
-        )
-    if bounded is not Decision.ALLOW:
-        _deny(
-            caller, action, resource, f"because no permissions boundary allows the {action} action"
-        )
+    bounded = None if boundary is None else decide(boundary, action, resource, keys).decision
+    if combined(identity, bounded) is Decision.ALLOW:
+        return resource
+    if identity is Decision.EXPLICIT_DENY:
+        reason = "with an explicit deny in an identity-based policy"
+    elif bounded is Decision.EXPLICIT_DENY:
+        reason = "with an explicit deny in a permissions boundary"
+    elif identity is not Decision.ALLOW:
+        reason = f"because no identity-based policy allows the {action} action"
+    else:
+        reason = f"because no permissions boundary allows the {action} action"
+    _deny(caller, action, resource, reason)
 
-    return resource
+
+def combined(identity: Decision, boundary: Decision | None) -> Decision:
+    """The decision of identity policies capped by a permissions boundary (if any): an
+    explicit deny in either wins, and both must allow."""
+    if Decision.EXPLICIT_DENY in (identity, boundary):
+        return Decision.EXPLICIT_DENY
+    if identity is Decision.ALLOW and boundary in (None, Decision.ALLOW):
+        return Decision.ALLOW
+    return Decision.IMPLICIT_DENY
 
 
 def resource_for(store: Store, caller: Caller, action: str, params: Mapping[str, Any]) -> str:
@@ -134,7 +136,7 @@ def request_keys(
     }
 
 
-def _boundary(tx: Transaction, user: User) -> list[PrincipalPolicy] | None:
+def boundary_policies(tx: Transaction, user: User) -> list[PrincipalPolicy] | None:
     """The user's permissions boundary as a policy list, or None when it has none.
 
     A boundary that cannot be found allows nothing, so a broken reference fails closed.

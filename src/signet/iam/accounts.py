@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from signet import ids
-from signet.store.base import Store, UniqueViolation
+from signet.store.base import Store, Transaction, UniqueViolation
 from signet.store.records import AccessKey, Account
 
 LOG = logging.getLogger(__name__)
 
 ACCESS_KEY_ID = re.compile(r"AKIA[A-Z0-9]{16}")
+BOOTSTRAP_LOCK = "signet:bootstrap"
 SECRET_ACCESS_KEY = re.compile(r"[A-Za-z0-9+/]{40}")
 
 
@@ -51,6 +52,32 @@ def create_account(
     secret_access_key: str | None = None,
 ) -> RootCredentials:
     """Create an account and one root access key; return the key, secret included."""
+    with store.write() as tx:
+        return _insert_account(tx, now, access_key_id, secret_access_key)
+
+
+def bootstrap(
+    store: Store, now: datetime, fixed_key: tuple[str, str] | None
+) -> RootCredentials | None:
+    """Create the first account when the store has none; None when it already has one.
+
+    The check and the insert share one transaction under a lock of their own, so servers
+    starting together on an empty database create one account between them.
+    """
+    if fixed_key is not None:
+        check_root_key(*fixed_key)
+    try:
+        with store.write(BOOTSTRAP_LOCK) as tx:
+            if tx.list_accounts():
+                return None
+            return _insert_account(tx, now, *(fixed_key or (None, None)))
+    except UniqueViolation:
+        return None
+
+
+def _insert_account(
+    tx: Transaction, now: datetime, access_key_id: str | None, secret_access_key: str | None
+) -> RootCredentials:
     account = Account(account_id=ids.account_id(), created_at=now)
     key = AccessKey(
         access_key_id=access_key_id or ids.access_key_id(),
@@ -60,27 +87,10 @@ def create_account(
         status="Active",
         created_at=now,
     )
-    with store.write() as tx:
-        tx.insert_account(account)
-        tx.insert_access_key(key)
-
+    tx.insert_account(account)
+    tx.insert_access_key(key)
     LOG.info("account created", extra={"account": account.account_id})
     return RootCredentials(account.account_id, key.access_key_id, key.secret)
-
-
-def bootstrap(
-    store: Store, now: datetime, fixed_key: tuple[str, str] | None
-) -> RootCredentials | None:
-    """Create the first account when the store has none; None when it already has one."""
-    with store.read() as tx:
-        if tx.list_accounts():
-            return None
-    if fixed_key is not None:
-        check_root_key(*fixed_key)
-    try:
-        return create_account(store, now, *(fixed_key or (None, None)))
-    except UniqueViolation:
-        return None
 
 
 def list_accounts(store: Store) -> list[Account]:

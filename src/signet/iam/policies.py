@@ -23,6 +23,7 @@ from signet.errors import (
 )
 from signet.iam import pagination
 from signet.iam.context import Context
+from signet.iam.tags import tag_pairs
 from signet.store.base import Transaction, UniqueViolation
 from signet.store.records import ManagedPolicy, PolicyVersion
 
@@ -89,7 +90,7 @@ def create_policy(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
         created_at=ctx.now,
         updated_at=ctx.now,
         description=params.get("Description"),
-        tags=tuple((tag["Key"], tag.get("Value", "")) for tag in params.get("Tags") or []),
+        tags=tag_pairs(params.get("Tags") or []),
     )
     version = PolicyVersion(policy.policy_id, "v1", document, ctx.now)
 

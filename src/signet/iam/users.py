@@ -10,13 +10,13 @@ from signet import ids
 from signet.errors import (
     DeleteConflict,
     EntityAlreadyExists,
-    InvalidInput,
     LimitExceeded,
     NoSuchEntity,
 )
 from signet.iam import pagination, policies
 from signet.iam.context import Context
 from signet.iam.owners import no_such_user
+from signet.iam.tags import tag_pairs
 from signet.store.base import Transaction, UniqueViolation
 from signet.store.records import User
 
@@ -46,7 +46,7 @@ def user_member(user: User, *, full: bool) -> dict[str, Any]:
 
 def create_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     name = params["UserName"]
-    tags = _tags(params.get("Tags") or [])
+    tags = tag_pairs(params.get("Tags") or [])
     boundary = params.get("PermissionsBoundary")
 
     user = User(
@@ -173,18 +173,6 @@ def _find(tx: Transaction, ctx: Context, name: str) -> User:
     if user is None:
         raise no_such_user(name)
     return user
-
-
-def _tags(tags: list[Mapping[str, str]]) -> tuple[tuple[str, str], ...]:
-    seen: set[str] = set()
-    for tag in tags:
-        key = tag["Key"].lower()
-        if key in seen:
-            raise InvalidInput(
-                "Duplicate tag keys found. Please note that Tag keys are case insensitive."
-            )
-        seen.add(key)
-    return tuple((tag["Key"], tag.get("Value", "")) for tag in tags)
 
 
 def _already_exists(name: str) -> EntityAlreadyExists:

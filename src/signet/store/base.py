@@ -236,7 +236,7 @@ class Transaction(Protocol):
         since: datetime | None,
         limit: int,
     ) -> Sequence[AuditEvent]:
-        """Events matching every filter given, oldest first."""
+        """The newest ``limit`` events matching every filter given, oldest first."""
         ...
 
     # Evaluation

@@ -131,10 +131,4 @@ class PostgresStore:
 def schema_version(url: str) -> int:
     """The schema version of the database at ``url``, without changing anything."""
     with psycopg.connect(url, autocommit=True, row_factory=dict_row) as connection:
-        row = connection.execute(
-            "SELECT to_regclass('schema_version') IS NOT NULL AS present"
-        ).fetchone()
-        if row is None or not row["present"]:
-            return 0
-        found = connection.execute("SELECT max(version) AS version FROM schema_version").fetchone()
-        return int(found["version"] or 0) if found else 0
+        return migrations.current_postgres(connection)

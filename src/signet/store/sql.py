@@ -594,10 +594,11 @@ class SqlTransaction(ABC):
         chosen = [(clause, value) for clause, value in filters if value is not None]
         where = " AND ".join(clause for clause, _ in chosen) or "1 = 1"
         rows = self._query(
-            f"SELECT * FROM audit_events WHERE {where} ORDER BY event_time, event_id LIMIT ?",
+            f"SELECT * FROM audit_events WHERE {where}"
+            " ORDER BY event_time DESC, event_id DESC LIMIT ?",
             (*(value for _, value in chosen), limit),
         )
-        return [_audit_event(row) for row in rows]
+        return [_audit_event(row) for row in rows][::-1]
 
     # Evaluation
 

@@ -10,6 +10,7 @@ a commit durable before the request that made it is answered.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -88,8 +89,12 @@ class SqliteStore:
         upgrade: bool = False,
         secret_box: SecretBox | None = None,
     ) -> SqliteStore:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(data_dir / DATABASE_FILE, synchronous, upgrade, secret_box)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = data_dir / DATABASE_FILE
+        if not path.exists():
+            # Owner-only from the first byte: the file holds the account's credentials.
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        return cls(path, synchronous, upgrade, secret_box)
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)

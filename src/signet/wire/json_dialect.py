@@ -4,8 +4,9 @@ IAM has no JSON protocol, so this one is ours: a request is a JSON object of the
 operation's input members (``UserName`` or ``user_name``); a response is
 ``{"success": true, "data": {...}}`` or ``{"success": false, "error": {"code", "message"}}``.
 ``data`` is the botocore output tree with snake_case keys and ISO 8601 UTC timestamps,
-and every resource structure names its identifier ``id`` and its date ``created_at``
-(the renames live in :data:`RESOURCE_KEYS`, keyed by shape name).
+and the resources a client manages by id — users, access keys and signing certificates —
+name their identifier ``id`` and their date ``created_at`` (the renames live in
+:data:`RESOURCE_KEYS`, keyed by shape name; other shapes keep their snake_case names).
 """
 
 from __future__ import annotations

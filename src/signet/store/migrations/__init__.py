@@ -23,6 +23,7 @@ LOG = logging.getLogger(__name__)
 
 UPGRADE_COMMAND = "signet db upgrade"
 _POSTGRES_LOCK = 7_531_000_001
+SCHEMA_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
 
 
 def available() -> list[tuple[int, str]]:
@@ -79,7 +80,7 @@ def _apply(version: int, execute: Callable[[str, tuple[Any, ...]], Any], up_to: 
 
 def current_sqlite(db: sqlite3.Connection) -> int:
     """The schema version of a SQLite database; 0 when it is empty."""
-    db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    db.execute(SCHEMA_VERSION_TABLE)
     row = db.execute("SELECT max(version) FROM schema_version").fetchone()
     return int(row[0] or 0)
 
@@ -102,8 +103,11 @@ def upgrade_sqlite(db: sqlite3.Connection, upgrade: bool = False, up_to: int | N
 
 
 def current_postgres(conn: Any) -> int:
-    """The schema version of a PostgreSQL database; 0 when it is empty."""
-    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    """The schema version of a PostgreSQL database; 0 when it is empty. Reads only, so that
+    a role without CREATE can start servers on a schema someone else migrated."""
+    row = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL AS present").fetchone()
+    if not row["present"]:
+        return 0
     row = conn.execute("SELECT max(version) AS version FROM schema_version").fetchone()
     return int(row["version"] or 0)
 
@@ -113,8 +117,12 @@ def upgrade_postgres(conn: Any, upgrade: bool = False, up_to: int | None = None)
 
     ``conn`` is a psycopg connection in autocommit mode with a dict row factory.
     """
+    version = current_postgres(conn)
+    if up_to is None and not check(version, upgrade):
+        return version
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_POSTGRES_LOCK,))
+        conn.execute(SCHEMA_VERSION_TABLE)
         version = current_postgres(conn)
         if up_to is not None or check(version, upgrade):
             version = _apply(version, conn.execute, up_to or latest_version())

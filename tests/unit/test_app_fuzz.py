@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import string
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
@@ -41,8 +40,9 @@ from signet.iam import accounts, pagination
 from signet.iam.operations import HANDLERS
 from signet.store.sqlite import SqliteStore
 from tests import certs
+from tests.fuzzing import examples
 
-EXAMPLES = int(os.environ.get("SIGNET_FUZZ_EXAMPLES", "100"))
+EXAMPLES = examples(100)
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from signet.auth.policy import PolicyDocument, parse_policy, policy_size
 from signet.auth.policy.document import ECHO_LIMIT
 from signet.errors import MalformedPolicyDocument
+from tests.fuzzing import examples
 
 ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 VENDOR = "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."
@@ -361,19 +362,19 @@ documents = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.text())
 def test_arbitrary_text_parses_or_is_malformed(text: str) -> None:
     parses_or_refuses(text)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(json_values)
 def test_arbitrary_json_parses_or_is_malformed(value: object) -> None:
     parses_or_refuses(json.dumps(value))
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(documents)
 def test_policy_shaped_json_parses_or_is_malformed(value: object) -> None:
     parses_or_refuses(json.dumps(value))

@@ -18,6 +18,7 @@ from signet.auth.policy import (
     evaluate,
     parse_policy,
 )
+from tests.fuzzing import examples
 
 ALLOW = Decision.ALLOW
 EXPLICIT = Decision.EXPLICIT_DENY
@@ -380,7 +381,7 @@ def named(documents: Sequence[PolicyDocument]) -> list[tuple[str, PolicyDocument
     return [(f"p{index}", document) for index, document in enumerate(documents)]
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(policy_sets, st.lists(documents("Allow"), min_size=1, max_size=2), requests)
 def test_an_explicit_deny_is_never_overridden(
     base: list[PolicyDocument], extra: list[PolicyDocument], request: RequestContext
@@ -390,7 +391,7 @@ def test_an_explicit_deny_is_never_overridden(
         assert evaluate(named(extra + base), request).decision is EXPLICIT
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(policy_sets, documents("Allow"), requests)
 def test_adding_an_allow_never_removes_access(
     base: list[PolicyDocument], extra: PolicyDocument, request: RequestContext
@@ -403,13 +404,13 @@ def test_adding_an_allow_never_removes_access(
         assert after is EXPLICIT
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(requests)
 def test_an_empty_policy_set_allows_nothing(request: RequestContext) -> None:
     assert evaluate([], request) == Evaluation(IMPLICIT, ())
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(policy_sets, requests, st.randoms(use_true_random=False))
 def test_the_order_of_policies_does_not_matter(
     documents: list[PolicyDocument], request: RequestContext, random: Any
@@ -422,7 +423,7 @@ def test_the_order_of_policies_does_not_matter(
     assert sorted(first.matched, key=repr) == sorted(second.matched, key=repr)
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(policy_sets, requests)
 def test_an_allow_needs_an_allow_statement(
     documents: list[PolicyDocument], request: RequestContext

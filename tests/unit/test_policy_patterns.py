@@ -20,6 +20,7 @@ from signet.auth.policy.patterns import (
     parse_template,
     render,
 )
+from tests.fuzzing import examples
 
 STAR, ONE = Wild.STAR, Wild.ONE
 
@@ -79,13 +80,13 @@ def test_glob(pattern: str, value: str, expected: bool) -> None:
 alphabet = st.sampled_from("ab*?:/")
 
 
-@settings(max_examples=1000)
+@settings(max_examples=examples(1000))
 @given(st.text(alphabet, max_size=8), st.text("ab:/", max_size=10))
 def test_glob_agrees_with_the_regular_expression(pattern: str, value: str) -> None:
     assert pattern_of(pattern).matches(value) is reference(pattern, value)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.text(alphabet, max_size=8))
 def test_a_glob_matches_its_own_literal_reading(pattern: str) -> None:
     literal = pattern.replace("*", "").replace("?", "x")

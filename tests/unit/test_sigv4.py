@@ -35,6 +35,7 @@ from signet.errors import (
     RequestExpired,
     SignatureDoesNotMatch,
 )
+from tests.fuzzing import examples
 
 AKID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -669,7 +670,9 @@ def _parse_and_verify(request: HttpRequest) -> None:
 
 
 BASE = signed(form_post())
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @FUZZ
@@ -807,7 +810,7 @@ def test_fuzz_incomplete_message_never_echoes_signature(dropped: set[str]) -> No
 # Canonicalisation agrees with botocore on arbitrary input
 
 text = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=12)
-ORACLE = settings(FUZZ, max_examples=100)
+ORACLE = settings(FUZZ, max_examples=examples(100))
 
 
 @ORACLE

@@ -21,6 +21,7 @@ from signet import ids
 from signet.errors import InvalidCertificate, MalformedCertificate
 from signet.x509 import Certificate, describe, parse_certificate
 from tests import certs
+from tests.fuzzing import examples
 
 Factory = Callable[[], tuple[str, str]]
 
@@ -439,7 +440,7 @@ def _only_refusals(body: str) -> None:
     describe(body, _FIXED_NOW)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.one_of(
         st.text(),
@@ -463,7 +464,9 @@ def valid_pem() -> str:
 
 
 @settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(200),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(position=st.integers(min_value=0), replacement=st.characters(), delete=st.booleans())
 def test_parse_certificate_mutated_pem_raises_only_refusals(

@@ -188,10 +188,19 @@ def render(passes: dict[str, dict[str, Any]], context: dict[str, Any]) -> str:
         f"during the wall pass, {context['rps_gil']:.0f} req/s during the GIL pass; server "
         f"CPU {cpu_us} µs/req; other processes kept {context.get('foreign_cores')} cores "
         f"busy. The wall pass saw the thread running in {wall['samples'] / wall_slots:.0%} "
-        f"of the sampling slots (the rest: idle in the event loop, waiting for the network).",
+        f"of the sampling slots (the rest: idle in the event loop, waiting for the network). "
+        f"Code: {context['code']}"
+        + (
+            f" ({', '.join(context['dirty']['files'])} changed, diff "
+            f"{context['dirty']['diff_sha1']})."
+            if context["dirty"]
+            else "."
+        ),
         "",
         "≈ wall µs/req = wall share / req/s; ≈ CPU µs/req = GIL share x measured server CPU "
-        "per request.",
+        "per request. py-spy samples without pausing the process (--nonblocking). On "
+        "PostgreSQL requests run on a thread pool, so wall shares add up over the threads "
+        "(above 100%: threads waiting at once, mostly for the database).",
         "",
         "## By category (innermost frame that names one)",
         "",
@@ -236,7 +245,7 @@ async def drive(
         await generator.run(scenario, source, duration=2.0)  # warm-up
         for name, raw_path in raw_paths.items():
             argv = [spy, "record", "-p", str(server.pids[0]), "-r", str(rate)]
-            argv += ["-d", str(int(duration)), "-f", "raw", "-o", str(raw_path)]
+            argv += ["-d", str(int(duration)), "-f", "raw", "-o", str(raw_path), "--nonblocking"]
             if name == "gil":
                 argv.append("--gil")
             process = await asyncio.create_subprocess_exec(
@@ -337,6 +346,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             sum(c for c in cpu if c) / max(1, len([c for c in cpu if c]))
         ),
         "foreign_cores": max(loads[name].get("foreign_cores") or 0 for name in loads),
+        "code": run.environment(None)["git_commit"],
+        "dirty": run.git_dirty(),
     }
     text = render(passes, context)
     md_path = base.with_suffix(".md")

@@ -664,6 +664,60 @@ async def drive_growth(
 # Environment
 
 
+def fsync_latency(directory: Path, count: int = 200) -> dict[str, float]:
+    """Latency of appending 4 KiB to a file and fdatasync-ing it, as a SQLite WAL commit
+    does, in the directory where the stores live (tmpfs would show ~0)."""
+    path = directory / "fsync-probe"
+    times = []
+    with path.open("wb") as handle:
+        for _ in range(count):
+            handle.write(b"\0" * 4096)
+            handle.flush()
+            started = time.perf_counter()
+            os.fdatasync(handle.fileno())
+            times.append(time.perf_counter() - started)
+    path.unlink()
+    times.sort()
+    return {
+        "p50_ms": round(times[len(times) // 2] * 1000, 3),
+        "p99_ms": round(times[int(len(times) * 0.99) - 1] * 1000, 3),
+        "filesystem": _filesystem(directory),
+    }
+
+
+def _filesystem(directory: Path) -> str:
+    best, kind = "", "unknown"
+    with contextlib.suppress(OSError), open("/proc/mounts") as handle:
+        for line in handle:
+            parts = line.split()
+            if len(parts) > 2 and str(directory).startswith(parts[1]) and len(parts[1]) > len(best):
+                best, kind = parts[1], f"{parts[2]} on {parts[1]} ({parts[0]})"
+    return kind
+
+
+def git_dirty() -> dict[str, Any] | None:
+    """What the work tree adds to the commit under src/ (others may be editing it while
+    the benchmark runs): the changed files and a digest of the diff; None when clean."""
+    status = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    files = sorted(line[3:] for line in status.splitlines() if line.strip())
+    if not files:
+        return None
+    diff = subprocess.run(
+        ["git", "-C", str(ROOT), "diff", "HEAD", "--", "src"], capture_output=True, check=False
+    ).stdout
+    for name in files:  # untracked files are not in the diff
+        with contextlib.suppress(OSError):
+            diff += (ROOT / name).read_bytes() if not name.endswith("/") else b""
+    import hashlib
+
+    return {"files": files, "diff_sha1": hashlib.sha1(diff).hexdigest()[:12]}
+
+
 def environment(schemas: Schemas | None) -> dict[str, Any]:
     def version(name: str) -> str | None:
         try:
@@ -683,12 +737,7 @@ def environment(schemas: Schemas | None) -> dict[str, Any]:
         text=True,
         check=False,
     ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    dirty = git_dirty()
     moto_version = None
     moto_python = MOTO_VENV / "bin" / "python"
     if moto_python.exists():
@@ -706,6 +755,7 @@ def environment(schemas: Schemas | None) -> dict[str, Any]:
         "python": platform.python_version(),
         "signet": version("signet"),
         "git_commit": commit + ("+dirty" if dirty else ""),
+        "git_dirty": dirty,
         "uvicorn": version("uvicorn"),
         "uvloop": version("uvloop"),
         "httptools": version("httptools"),
@@ -756,7 +806,7 @@ def compare_rows(compare: dict[str, Any]) -> list[list[str]]:
                     _cell(summary["peak_rss_mb"]),
                     _cell(server_us) + (f" (+pg {pg_us})" if pg_us and pg_us > 20 else ""),
                     _cell(summary.get("generator_cpu_us_per_request")),
-                    _cell(summary.get("foreign_cores")),
+                    f"{_cell(summary.get('foreign_cores'))} / {_cell(summary.get('steal_cores'))}",
                 ]
             )
     return rows
@@ -773,7 +823,7 @@ COMPARE_HEADER = [
     "peak RSS MB",
     "server CPU µs/req",
     "loadgen CPU µs/req",
-    "other cores busy",
+    "other cores busy / stolen",
 ]
 
 
@@ -821,17 +871,27 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"Mode: {report['mode']}. Machine: {env['cores']} cores ({env['cpu']}), "
         f"{env['memory_gb']} GB, Linux {env['kernel']}. Python {env['python']}, "
-        f"Signet {env['signet']} ({env['git_commit']}), uvicorn {env['uvicorn']}, "
+        f"Signet {env['signet']} ({env['git_commit']}"
+        + (
+            f": {', '.join(env['git_dirty']['files'])} changed, diff "
+            f"{env['git_dirty']['diff_sha1']}"
+            if env.get("git_dirty")
+            else ""
+        )
+        + f"), uvicorn {env['uvicorn']}, "
         f"uvloop {env['uvloop']}, httptools {env['httptools']}, SQLite {env['sqlite']}, "
-        f"PostgreSQL {env['postgresql']}, moto {env['moto']}.",
+        f"PostgreSQL {env['postgresql']}, moto {env['moto']}. Stores in "
+        f"{env['fsync_4k']['filesystem']}: 4 KiB append + fdatasync p50 "
+        f"{env['fsync_4k']['p50_ms']} ms, p99 {env['fsync_4k']['p99_ms']} ms.",
         "",
         f"Load: {report['settings']['concurrency']} connections, HTTP/1.1 keep-alive, "
         f"upload {report['settings']['upload_s']} s and read mix {report['settings']['read_s']} s"
         f" after a {report['settings']['warmup_s']} s warm-up; {env['load_generator']}.",
         "Server CPU is user+system time of the server's processes over the phase, divided by "
         "the requests; `+pg` is the PostgreSQL backends' CPU per request. "
-        "'Other cores busy' is the CPU that processes outside the benchmark used meanwhile "
-        "(non-zero means the figures are disturbed).",
+        "'Other cores busy' is the CPU that processes outside the benchmark used meanwhile, "
+        "'stolen' the CPU the hypervisor took (steal time); either non-zero means the "
+        "figures are disturbed.",
         "",
     ]
     if report.get("compare"):
@@ -886,6 +946,7 @@ def markdown(report: dict[str, Any]) -> str:
                     _cell(listing["p50_ms"]),
                     _cell(listing["p99_ms"]),
                     _cell(listing["requests"]),
+                    f"{_cell(upload.get('foreign_cores'))} / {_cell(upload.get('steal_cores'))}",
                 ]
             )
         parts += [
@@ -902,6 +963,7 @@ def markdown(report: dict[str, Any]) -> str:
                     "List p50 ms",
                     "List p99 ms",
                     "List calls",
+                    "other cores busy / stolen (upload)",
                 ],
                 rows,
             ),
@@ -929,6 +991,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--no-cold", action="store_true", help="leave out the cold starts")
     parser.add_argument("--no-compare", action="store_true", help="leave out the comparison")
+    parser.add_argument("--no-growth", action="store_true", help="leave out the growth run")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
     args = parser.parse_args(argv)
@@ -941,6 +1004,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         sections.discard("cold")
     if args.no_compare:
         sections.discard("compare")
+    if args.no_growth:
+        sections.discard("growth")
     wanted = [name.strip() for name in args.targets.split(",") if name.strip()]
     unknown = set(wanted) - {target.name for target in COMPARE_TARGETS}
     if unknown:
@@ -980,6 +1045,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         ensure_moto()
     report["environment"] = environment(schemas_or_none)
     work_root = Path(tempfile.mkdtemp(prefix="signet-bench-"))
+    report["environment"]["fsync_4k"] = fsync_latency(work_root)
     wall = time.perf_counter()
     try:
         need = profile.certs

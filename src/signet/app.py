@@ -19,8 +19,10 @@ from signet.api import Endpoint, Response
 from signet.auth.sigv4 import HttpRequest
 from signet.clock import Clock, system_clock
 from signet.config import Settings
-from signet.errors import RequestEntityTooLarge, RequestTimeout
+from signet.errors import RequestEntityTooLarge, RequestTimeout, ServiceFailure
+from signet.group_commit import GroupCommit
 from signet.store.base import Store
+from signet.store.sqlite import SqliteStore
 from signet.throttle import RateLimiter
 from signet.wire import json_dialect
 from signet.wire.model import load_models
@@ -62,6 +64,7 @@ class SignetApp:
         self._executor = (
             None if store.engine == "sqlite" else ThreadPoolExecutor(thread_name_prefix="signet")
         )
+        self._group = GroupCommit(store) if isinstance(store, SqliteStore) else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -114,6 +117,13 @@ class SignetApp:
         await _send_response(send, response)
 
     async def _handle(self, http: HttpRequest, source_ip: str, secure: bool) -> Response:
+        if self._group is not None:
+            self._group.join()
+            response = self.endpoint.handle(http, source_ip, secure)
+            if await self._group.durable():
+                return response
+            failure = ServiceFailure("The request failed because its change could not be saved.")
+            return self.endpoint.handle(http, source_ip, secure, failure)
         if self._executor is None:
             return self.endpoint.handle(http, source_ip, secure)
         loop = asyncio.get_running_loop()

@@ -47,12 +47,13 @@ class Recorder:
     """Carries one request's audit event and records it, once, where it belongs."""
 
     event: AuditEvent
+    target: str | None = None
     written: bool = field(default=False)
 
     def record_in(self, tx: Transaction) -> None:
         """Record a successful change inside the transaction that makes it."""
         if not self.written and not self.event.read_only:
-            tx.insert_audit_event(self.event)
+            tx.insert_audit_event(replace(self.event, target=self.target))
             self.written = True
 
 
@@ -94,14 +95,16 @@ def start(
 
 def finish(store: Store, recorder: Recorder, error: AwsError | None, target: str | None) -> None:
     """Record what is left to record once the request has its answer."""
-    event = replace(recorder.event, target=target or recorder.event.target)
-    if error is None:
-        if event.read_only or recorder.written:
-            return
-    else:
-        denied = error.code == "AccessDenied" or error.code in RECORDED_AUTH_FAILURES
-        if event.read_only and not denied:
-            return
+    if error is None and (recorder.event.read_only or recorder.written):
+        return
+    denied = error is not None and (
+        error.code == "AccessDenied" or error.code in RECORDED_AUTH_FAILURES
+    )
+    if error is not None and recorder.event.read_only and not denied:
+        return
+
+    event = replace(recorder.event, target=target or recorder.target)
+    if error is not None:
         event = replace(
             event, outcome="failure", error_code=error.code, error_message=error.message[:1024]
         )

@@ -15,9 +15,11 @@ def system_clock() -> datetime:
 
 def iso(moment: datetime) -> str:
     """ISO 8601 UTC to the second with ``Z``, as AWS writes times; it sorts in time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def parse_iso(text: str) -> datetime:
     """Read a time written by :func:`iso`."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text)

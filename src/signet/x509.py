@@ -145,8 +145,6 @@ class Certificate:
     der: bytes
     certificate_id: str
     fingerprint_sha256: str
-    subject: str
-    issuer: str
     serial_number: int
     key_type: str
     key_size: int
@@ -154,6 +152,16 @@ class Certificate:
     signature_algorithm: str
     not_before: datetime
     not_after: datetime
+
+    @property
+    def subject(self) -> str:
+        """The subject as an RFC 4514 string (built on demand: uploads never show it)."""
+        return _name(x509.load_der_x509_certificate(self.der), "subject")
+
+    @property
+    def issuer(self) -> str:
+        """The issuer as an RFC 4514 string."""
+        return _name(x509.load_der_x509_certificate(self.der), "issuer")
 
 
 def parse_certificate(body: str, now: datetime) -> Certificate:
@@ -332,8 +340,6 @@ def _facts(der: bytes, cert: x509.Certificate) -> Certificate:
         der=der,
         certificate_id=ids.certificate_id(der),
         fingerprint_sha256=hashlib.sha256(der).hexdigest(),
-        subject=_name(cert, "subject"),
-        issuer=_name(cert, "issuer"),
         serial_number=cert.serial_number,
         key_type=key_type,
         key_size=key_size,

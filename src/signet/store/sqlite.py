@@ -4,7 +4,8 @@ WAL journaling lets readers run beside the one writer. Write transactions begin 
 ``BEGIN IMMEDIATE``, which takes SQLite's write lock at once, so a count-then-insert
 inside one is atomic across every thread and process that opens the same file — this
 is what keeps the per-user quotas exact under ``--workers N``. ``synchronous=FULL`` makes
-a commit durable before the request that made it is answered.
+a commit durable before the request that made it is answered; group commit (one
+transaction for the requests that arrive together) shares that fsync among them.
 """
 
 from __future__ import annotations
@@ -123,6 +124,9 @@ class SqliteStore:
     @contextmanager
     def read(self) -> Iterator[SqliteTransaction]:
         db = self._connection()
+        if self._batching():
+            yield SqliteTransaction(db, self._box)
+            return
         db.execute("BEGIN")
         try:
             yield SqliteTransaction(db, self._box)
@@ -131,8 +135,23 @@ class SqliteStore:
 
     @contextmanager
     def write(self, account_id: str | None = None) -> Iterator[SqliteTransaction]:
-        """A write transaction; SQLite's one write lock already covers every account."""
+        """A write transaction; SQLite's one write lock already covers every account.
+
+        Inside a batch (see :meth:`begin_batch`) it is a savepoint of the batch's
+        transaction: its changes are undone alone when it fails, and made durable with
+        the rest of the batch.
+        """
         db = self._connection()
+        if self._batching():
+            db.execute("SAVEPOINT change")
+            try:
+                yield SqliteTransaction(db, self._box)
+            except BaseException:
+                db.execute("ROLLBACK TO change")
+                db.execute("RELEASE change")
+                raise
+            db.execute("RELEASE change")
+            return
         db.execute("BEGIN IMMEDIATE")
         try:
             yield SqliteTransaction(db, self._box)
@@ -140,6 +159,34 @@ class SqliteStore:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+    # Group commit: the server runs the requests that arrive together in one transaction
+    # and answers them once it is durable, paying one fsync for the whole group.
+
+    def _batching(self) -> bool:
+        return bool(getattr(self._local, "batch", False))
+
+    def begin_batch(self) -> None:
+        """Open a transaction that the reads and writes of this thread join until
+        :meth:`end_batch`; a no-op when one is already open."""
+        if self._batching():
+            return
+        self._connection().execute("BEGIN IMMEDIATE")
+        self._local.batch = True
+
+    def end_batch(self) -> None:
+        """Commit the batch's transaction (durably, per the synchronous setting); on
+        failure it is rolled back and the error raised."""
+        if not self._batching():
+            return
+        self._local.batch = False
+        db = self._connection()
+        try:
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)

@@ -132,6 +132,8 @@ def serve(
         access_log=False,
         log_level="warning",
         lifespan="on",
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=5,
     )
 
 

@@ -34,6 +34,7 @@ class Settings:
     rate_limit: float = 0.0
     rate_burst: float = 0.0
     body_timeout: float = 30.0
+    max_connections: int = 1000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -52,6 +53,7 @@ class Settings:
             rate_limit=float(env.get("SIGNET_RATE_LIMIT", 0)),
             rate_burst=float(env.get("SIGNET_RATE_BURST", 0)),
             body_timeout=float(env.get("SIGNET_BODY_TIMEOUT", 30)),
+            max_connections=int(env.get("SIGNET_MAX_CONNECTIONS", 1000)),
         )
 
     def export(self) -> None:
@@ -71,6 +73,7 @@ class Settings:
                 "SIGNET_RATE_LIMIT": str(self.rate_limit),
                 "SIGNET_RATE_BURST": str(self.rate_burst),
                 "SIGNET_BODY_TIMEOUT": str(self.body_timeout),
+                "SIGNET_MAX_CONNECTIONS": str(self.max_connections),
             }
         )
 

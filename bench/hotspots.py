@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -149,23 +150,15 @@ def summarize(raw: str) -> dict[str, Any]:
 
 
 def render(passes: dict[str, dict[str, Any]], context: dict[str, Any]) -> str:
-    """Markdown: each table has a wall-clock column pair (all samples of the running
-    thread, blocking I/O such as fsync included) and a GIL column pair (only samples that
-    held the GIL: Python and C work, no waiting)."""
+    """Markdown: a wall share (of the samples of running threads, waits in system calls
+    such as fsync included) and a GIL share (of the samples holding the GIL: CPU work)."""
     wall, gil = passes["wall"], passes["gil"]
-    wall_slots = context["rate"] * context["duration"]  # samples a busy thread would give
-    rps = context["rps_wall"] or 1.0
     cpu_us = context.get("server_cpu_us_per_request") or 0
 
     def columns(name: str, key: str) -> str:
-        wall_count = dict(wall[key]).get(name, 0)
-        gil_count = dict(gil[key]).get(name, 0)
-        wall_share = wall_count / wall_slots
-        gil_share = gil_count / max(1, gil["samples"])
-        return (
-            f"{100 * wall_share:.1f}% | {wall_share * 1e6 / rps:.0f} | "
-            f"{100 * gil_share:.1f}% | {gil_share * cpu_us:.0f}"
-        )
+        wall_share = dict(wall[key]).get(name, 0) / max(1, wall["samples"])
+        gil_share = dict(gil[key]).get(name, 0) / max(1, gil["samples"])
+        return f"{100 * wall_share:.1f}% | {100 * gil_share:.1f}% | {gil_share * cpu_us:.0f}"
 
     def names(key: str, top: int = 25) -> list[str]:
         """The top names of the wall pass, then those of the GIL pass not among them."""
@@ -173,34 +166,27 @@ def render(passes: dict[str, dict[str, Any]], context: dict[str, Any]) -> str:
         order += [name for name, _ in gil[key][:top] if name not in order]
         return order
 
-    header = [
-        "| {} | wall share | ≈ wall µs/req | GIL share | ≈ CPU µs/req |",
-        "|---|---|---|---|---|",
-    ]
+    header = ["| {} | wall share | GIL share | ≈ CPU µs/req |", "|---|---|---|---|"]
+    slots = context["rate"] * context["duration"]
+    dirty = context.get("dirty")
     lines = [
         f"# Signet profile: {context['scenario']} on {context['engine']}, {context['started']}",
         "",
-        f"{context['py_spy']}, {context['rate']} samples/s, two passes of "
-        f"{context['duration']} s each on the server process (one worker) under "
-        f"{context['concurrency']} connections: a wall pass (every sample of a running "
-        f"thread, waits in system calls such as fsync included) and a `--gil` pass (only "
-        f"samples holding the GIL, i.e. CPU work). Load: {context['rps_wall']:.0f} req/s "
-        f"during the wall pass, {context['rps_gil']:.0f} req/s during the GIL pass; server "
-        f"CPU {cpu_us} µs/req; other processes kept {context.get('foreign_cores')} cores "
-        f"busy. The wall pass saw the thread running in {wall['samples'] / wall_slots:.0%} "
-        f"of the sampling slots (the rest: idle in the event loop, waiting for the network). "
-        f"Code: {context['code']}"
-        + (
-            f" ({', '.join(context['dirty']['files'])} changed, diff "
-            f"{context['dirty']['diff_sha1']})."
-            if context["dirty"]
-            else "."
-        ),
+        f"{context['py_spy']}, {context['rate']} samples/s (pausing the process at each "
+        f"sample, except in the wall pass on PostgreSQL: --nonblocking), two passes of {context['duration']} s each on the server process "
+        f"(one worker) under {context['concurrency']} connections: a wall pass (samples of "
+        f"running threads, waits in system calls such as fsync included; "
+        f"{wall['samples']} samples, {wall['samples'] / slots:.0%} of the slots of one "
+        f"thread) and a `--gil` pass (samples holding the GIL, i.e. CPU work; "
+        f"{gil['samples']} samples). Load: {context['rps_wall']:.0f} req/s during the wall "
+        f"pass, {context['rps_gil']:.0f} req/s during the GIL pass; server CPU {cpu_us} µs "
+        f"per request (user+system, kernel included); other processes kept "
+        f"{context.get('foreign_cores')} cores busy. Code: {context.get('code')}"
+        + (f" ({', '.join(dirty['files'])} changed, diff {dirty['diff_sha1']})." if dirty else "."),
         "",
-        "≈ wall µs/req = wall share / req/s; ≈ CPU µs/req = GIL share x measured server CPU "
-        "per request. py-spy samples without pausing the process (--nonblocking). On "
-        "PostgreSQL requests run on a thread pool, so wall shares add up over the threads "
-        "(above 100%: threads waiting at once, mostly for the database).",
+        "≈ CPU µs/req = GIL share x the measured server CPU per request. On PostgreSQL the "
+        "requests run on a thread pool: the wall pass counts every thread, most of them "
+        "waiting for the database.",
         "",
         "## By category (innermost frame that names one)",
         "",
@@ -245,9 +231,13 @@ async def drive(
         await generator.run(scenario, source, duration=2.0)  # warm-up
         for name, raw_path in raw_paths.items():
             argv = [spy, "record", "-p", str(server.pids[0]), "-r", str(rate)]
-            argv += ["-d", str(int(duration)), "-f", "raw", "-o", str(raw_path), "--nonblocking"]
+            argv += ["-d", str(int(duration)), "-f", "raw", "-o", str(raw_path)]
             if name == "gil":
                 argv.append("--gil")
+            elif server_uses_postgres:
+                # Pausing a process of many threads at every sample slows it several-fold;
+                # the GIL pass must pause (without it py-spy misses most GIL samples).
+                argv.append("--nonblocking")
             process = await asyncio.create_subprocess_exec(
                 *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
             )
@@ -277,7 +267,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rate", type=int, default=250, help="samples per second")
     parser.add_argument("--database-url", default=run.DEFAULT_DATABASE_URL)
     parser.add_argument("--synchronous", default="FULL")
+    parser.add_argument(
+        "--render", type=Path, default=None, help="re-render a saved profile (its .json path)"
+    )
     args = parser.parse_args(argv)
+    if args.render is not None:
+        context = json.loads(args.render.read_text())
+        base = args.render.with_suffix("")
+        passes = {
+            name: summarize(base.with_name(f"{base.name}-{name}.folded").read_text())
+            for name in ("wall", "gil")
+        }
+        text = render(passes, context)
+        base.with_suffix(".md").write_text(text)
+        print(text)
+        return
     if not 1 <= args.duration <= 120:
         parser.error("--duration must be 1..120")
     spy = py_spy()
@@ -349,6 +353,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "code": run.environment(None)["git_commit"],
         "dirty": run.git_dirty(),
     }
+    base.with_suffix(".json").write_text(json.dumps(context, indent=2))
     text = render(passes, context)
     md_path = base.with_suffix(".md")
     md_path.write_text(text)

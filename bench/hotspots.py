@@ -173,8 +173,9 @@ def render(passes: dict[str, dict[str, Any]], context: dict[str, Any]) -> str:
         f"# Signet profile: {context['scenario']} on {context['engine']}, {context['started']}",
         "",
         f"{context['py_spy']}, {context['rate']} samples/s (pausing the process at each "
-        f"sample, except in the wall pass on PostgreSQL: --nonblocking), two passes of {context['duration']} s each on the server process "
-        f"(one worker) under {context['concurrency']} connections: a wall pass (samples of "
+        f"sample, except in the wall pass on PostgreSQL: --nonblocking), two passes of "
+        f"{context['duration']} s each on the server process (one worker) under "
+        f"{context['concurrency']} connections: a wall pass (samples of "
         f"running threads, waits in system calls such as fsync included; "
         f"{wall['samples']} samples, {wall['samples'] / slots:.0%} of the slots of one "
         f"thread) and a `--gil` pass (samples holding the GIL, i.e. CPU work; "

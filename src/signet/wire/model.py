@@ -41,13 +41,15 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
 from signet.errors import ValidationError
 from signet.wire.json_dialect import JsonCompiler, snake_case
 from signet.wire.xml import Shapes, XmlCompiler
+
+_Compiled = TypeVar("_Compiled")
 
 IAM_VERSION = "2010-05-08"
 STS_VERSION = "2011-06-15"
@@ -364,16 +366,27 @@ class _InputCompiler:
 
     def query(self, shape_name: str) -> QueryDecode:
         """The Query decoder of a shape, compiled on first use."""
-        cached = self._query.get(shape_name)
+        return self._cached(self._query, "query", shape_name, self._compile_query)
+
+    def _cached(
+        self,
+        cache: dict[str, _Compiled],
+        family: str,
+        shape_name: str,
+        compile_shape: Callable[[Mapping[str, Any]], _Compiled],
+    ) -> _Compiled:
+        """A shape's compiled closure from ``cache``, compiling it on first use; a shape
+        that refers back to itself while compiling is refused."""
+        cached = cache.get(shape_name)
         if cached is not None:
             return cached
-        self._guard("query", shape_name)
+        self._guard(family, shape_name)
         try:
-            decode = self._compile_query(self._shapes[shape_name])
+            built = compile_shape(self._shapes[shape_name])
         finally:
-            self._compiling.discard(("query", shape_name))
-        self._query[shape_name] = decode
-        return decode
+            self._compiling.discard((family, shape_name))
+        cache[shape_name] = built
+        return built
 
     def _compile_query(self, shape: Mapping[str, Any]) -> QueryDecode:
         kind = shape["type"]
@@ -523,16 +536,7 @@ class _InputCompiler:
 
     def json(self, shape_name: str) -> JsonDecode:
         """The JSON decoder of a shape, compiled on first use."""
-        cached = self._json.get(shape_name)
-        if cached is not None:
-            return cached
-        self._guard("json", shape_name)
-        try:
-            decode = self._compile_json(self._shapes[shape_name])
-        finally:
-            self._compiling.discard(("json", shape_name))
-        self._json[shape_name] = decode
-        return decode
+        return self._cached(self._json, "json", shape_name, self._compile_json)
 
     def _compile_json(self, shape: Mapping[str, Any]) -> JsonDecode:
         kind = shape["type"]

@@ -6,11 +6,14 @@ the fields a call site chose to attach.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
+
+_ENCODER = msgspec.json.Encoder(enc_hook=str)
 
 # Attributes every LogRecord has; anything else on a record came from ``extra``.
 _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
@@ -31,7 +34,7 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return _ENCODER.encode(entry).decode("utf-8")
 
 
 def configure(level: str = "INFO", fmt: str = "json") -> None:

@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote_plus
@@ -101,20 +102,21 @@ class Endpoint:
         started = time.perf_counter()
         request = _Request(http, ids.request_id(), _wants_json(http.headers), source_ip, secure)
         problem: AwsError | None = None
-        try:
-            if refusal is not None:
-                raise refusal
-            response = self._answer(request)
-        except AwsError as error:
-            problem = error
-        except Exception:
-            LOG.exception("unexpected failure", extra={"request_id": request.request_id})
-            problem = ServiceFailure("The request failed because of an unknown error.")
-        if problem is not None:
-            response = self._error(request, problem)
+        with self.store.session() if refusal is None else nullcontext():
+            try:
+                if refusal is not None:
+                    raise refusal
+                response = self._answer(request)
+            except AwsError as error:
+                problem = error
+            except Exception:
+                LOG.exception("unexpected failure", extra={"request_id": request.request_id})
+                problem = ServiceFailure("The request failed because of an unknown error.")
+            if problem is not None:
+                response = self._error(request, problem)
+            self._audit(request, problem)
         error_code = problem.code if problem else None
 
-        self._audit(request, problem)
         elapsed = time.perf_counter() - started
         metrics.observe(request.operation.name if request.operation else None, error_code, elapsed)
         LOG.info(
@@ -199,7 +201,7 @@ class Endpoint:
         if recorder is None:
             return
         try:
-            audit.finish(self.store, recorder, problem, None)
+            audit.finish(self.store, recorder, problem)
         except Exception:
             LOG.exception("audit record failed", extra={"request_id": request.request_id})
 

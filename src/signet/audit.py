@@ -93,7 +93,7 @@ def start(
     return Recorder(event)
 
 
-def finish(store: Store, recorder: Recorder, error: AwsError | None, target: str | None) -> None:
+def finish(store: Store, recorder: Recorder, error: AwsError | None) -> None:
     """Record what is left to record once the request has its answer."""
     if error is None and (recorder.event.read_only or recorder.written):
         return
@@ -103,7 +103,7 @@ def finish(store: Store, recorder: Recorder, error: AwsError | None, target: str
     if error is not None and recorder.event.read_only and not denied:
         return
 
-    event = replace(recorder.event, target=target or recorder.target)
+    event = replace(recorder.event, target=recorder.target)
     if error is not None:
         event = replace(
             event, outcome="failure", error_code=error.code, error_message=error.message[:1024]

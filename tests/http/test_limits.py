@@ -18,7 +18,7 @@ from tests.server import RunningServer, start_server
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     running = start_server(
         tmp_path_factory.mktemp("limited") / "data",
-        env={"SIGNET_RATE_LIMIT": "2", "SIGNET_RATE_BURST": "5", "SIGNET_BODY_TIMEOUT": "1"},
+        env={"SIGNET_RATE_LIMIT": "0.2", "SIGNET_RATE_BURST": "5", "SIGNET_BODY_TIMEOUT": "1"},
     )
     yield running
     running.stop()

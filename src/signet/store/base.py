@@ -251,6 +251,11 @@ class Store(Protocol):
 
     engine: str
 
+    def session(self) -> AbstractContextManager[None]:
+        """Hold what a request's several transactions share (a pooled connection) until
+        the block ends."""
+        ...
+
     def read(self) -> AbstractContextManager[Transaction]: ...
 
     def write(self, account_id: str | None = None) -> AbstractContextManager[Transaction]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,6 +81,7 @@ class PostgresStore:
 
             secret_box = load_master_key(data_dir or Path(DEFAULT_DATA_DIR))
         self._box = secret_box
+        self._local = threading.local()
         self._pool = ConnectionPool(
             url,
             min_size=1,
@@ -110,13 +112,37 @@ class PostgresStore:
             )
 
     @contextmanager
+    def session(self) -> Iterator[None]:
+        """Keep one pooled connection for every transaction this thread opens inside, so a
+        request that reads and writes several times checks out one connection, not one
+        per transaction."""
+        if getattr(self._local, "connection", None) is not None:
+            yield
+            return
+        with self._pool.connection() as connection:
+            self._local.connection = connection
+            try:
+                yield
+            finally:
+                self._local.connection = None
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        pinned: psycopg.Connection[Any] | None = getattr(self._local, "connection", None)
+        if pinned is not None:
+            yield pinned
+            return
+        with self._pool.connection() as connection:
+            yield connection
+
+    @contextmanager
     def read(self) -> Iterator[PostgresTransaction]:
-        with self._pool.connection() as connection, connection.transaction():
+        with self._connection() as connection, connection.transaction():
             yield PostgresTransaction(connection, self._box)
 
     @contextmanager
     def write(self, account_id: str | None = None) -> Iterator[PostgresTransaction]:
-        with self._pool.connection() as connection, connection.transaction():
+        with self._connection() as connection, connection.transaction():
             if account_id is not None:
                 connection.execute(
                     "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",

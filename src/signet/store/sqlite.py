@@ -122,6 +122,11 @@ class SqliteStore:
         return db
 
     @contextmanager
+    def session(self) -> Iterator[None]:
+        """Nothing to keep: each thread has its own connection already."""
+        yield
+
+    @contextmanager
     def read(self) -> Iterator[SqliteTransaction]:
         db = self._connection()
         if self._batching():

@@ -6,14 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from signet import ids
-from signet.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded
+from signet.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from signet.iam import pagination
 from signet.iam.context import Context
-from signet.iam.owners import no_such_user
-from signet.iam.principal_policies import no_such_group
+from signet.iam.owners import find_user, no_such_user
 from signet.iam.users import user_member
 from signet.store.base import Transaction, UniqueViolation
-from signet.store.records import Group, User
+from signet.store.records import Group
 
 GROUPS_PER_ACCOUNT = 300
 GROUPS_PER_USER = 10
@@ -52,7 +51,7 @@ def create_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
 
 def get_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.store.read() as tx:
-        group = _find(tx, ctx, params["GroupName"])
+        group = find_group(tx, ctx.caller.account_id, params["GroupName"])
         users, page = pagination.page(
             params,
             1,
@@ -83,7 +82,7 @@ def list_groups(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
 
 def update_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.write() as tx:
-        group = _find(tx, ctx, params["GroupName"])
+        group = find_group(tx, ctx.caller.account_id, params["GroupName"])
         new_name = params.get("NewGroupName") or group.group_name
         clash = tx.get_group(group.account_id, new_name)
         if clash is not None and clash.group_id != group.group_id:
@@ -94,7 +93,7 @@ def update_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
 
 def delete_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.write() as tx:
-        group = _find(tx, ctx, params["GroupName"])
+        group = find_group(tx, ctx.caller.account_id, params["GroupName"])
         if tx.count_members(group.group_id):
             raise DeleteConflict("Cannot delete entity, must remove users from group first.")
         if tx.count_inline_policies(group.group_id):
@@ -107,8 +106,8 @@ def delete_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
 
 def add_user_to_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.write() as tx:
-        group = _find(tx, ctx, params["GroupName"])
-        user = _user(tx, ctx, params["UserName"])
+        group = find_group(tx, ctx.caller.account_id, params["GroupName"])
+        user = find_user(tx, ctx.caller.account_id, params["UserName"])
         current = {g.group_id for g in tx.list_groups_for_user(user.user_id, None, 1000)}
         if group.group_id in current:
             return {}
@@ -120,8 +119,8 @@ def add_user_to_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]
 
 def remove_user_from_group(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.write() as tx:
-        group = _find(tx, ctx, params["GroupName"])
-        user = _user(tx, ctx, params["UserName"])
+        group = find_group(tx, ctx.caller.account_id, params["GroupName"])
+        user = find_user(tx, ctx.caller.account_id, params["UserName"])
         if not tx.remove_member(group.group_id, user.user_id):
             raise no_such_user(user.user_name)
     return {}
@@ -129,7 +128,7 @@ def remove_user_from_group(ctx: Context, params: Mapping[str, Any]) -> dict[str,
 
 def list_groups_for_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.store.read() as tx:
-        user = _user(tx, ctx, params["UserName"])
+        user = find_user(tx, ctx.caller.account_id, params["UserName"])
         groups, page = pagination.page(
             params,
             1,
@@ -141,18 +140,12 @@ def list_groups_for_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, A
     return {"Groups": [group_member(group) for group in groups], **page}
 
 
-def _find(tx: Transaction, ctx: Context, name: str) -> Group:
-    group = tx.get_group(ctx.caller.account_id, name)
+def find_group(tx: Transaction, account_id: str, name: str) -> Group:
+    """A group of the account by name (regardless of case), or NoSuchEntity."""
+    group = tx.get_group(account_id, name)
     if group is None:
-        raise no_such_group(name)
+        raise NoSuchEntity(f"The group with name {name} cannot be found.")
     return group
-
-
-def _user(tx: Transaction, ctx: Context, name: str) -> User:
-    user = tx.get_user(ctx.caller.account_id, name)
-    if user is None:
-        raise no_such_user(name)
-    return user
 
 
 def _already_exists(name: str) -> EntityAlreadyExists:

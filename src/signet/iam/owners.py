@@ -34,10 +34,16 @@ def resolve(tx: Transaction, caller: Caller, user_name: str | None) -> Owner:
             raise no_such_user(caller.user.user_name)
         return Owner(user.user_id, user.user_name, user)
 
-    user = tx.get_user(caller.account_id, user_name)
+    user = find_user(tx, caller.account_id, user_name)
+    return Owner(user.user_id, user.user_name, user)
+
+
+def find_user(tx: Transaction, account_id: str, user_name: str) -> User:
+    """A user of the account by name (regardless of case), or NoSuchEntity."""
+    user = tx.get_user(account_id, user_name)
     if user is None:
         raise no_such_user(user_name)
-    return Owner(user.user_id, user.user_name, user)
+    return user
 
 
 def display_name(tx: Transaction, account_id: str, owner_id: str) -> str:

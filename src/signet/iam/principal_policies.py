@@ -15,7 +15,8 @@ from signet.auth.policy import policy_size
 from signet.errors import LimitExceeded, NoSuchEntity
 from signet.iam import pagination, policies
 from signet.iam.context import Context
-from signet.iam.owners import no_such_user
+from signet.iam.groups import find_group
+from signet.iam.owners import find_user
 from signet.store.base import Transaction
 
 ATTACHED_POLICIES_PER_PRINCIPAL = 10
@@ -32,26 +33,16 @@ class Kind:
     find: Callable[[Transaction, str, str], str]
 
 
-def _find_user(tx: Transaction, account_id: str, name: str) -> str:
-    user = tx.get_user(account_id, name)
-    if user is None:
-        raise no_such_user(name)
-    return user.user_id
+def _user_id(tx: Transaction, account_id: str, name: str) -> str:
+    return find_user(tx, account_id, name).user_id
 
 
-def _find_group(tx: Transaction, account_id: str, name: str) -> str:
-    group = tx.get_group(account_id, name)
-    if group is None:
-        raise no_such_group(name)
-    return group.group_id
+def _group_id(tx: Transaction, account_id: str, name: str) -> str:
+    return find_group(tx, account_id, name).group_id
 
 
-def no_such_group(name: str) -> NoSuchEntity:
-    return NoSuchEntity(f"The group with name {name} cannot be found.")
-
-
-USERS = Kind("user", "UserName", 2048, "PoliciesPerUser", _find_user)
-GROUPS = Kind("group", "GroupName", 5120, "PoliciesPerGroup", _find_group)
+USERS = Kind("user", "UserName", 2048, "PoliciesPerUser", _user_id)
+GROUPS = Kind("group", "GroupName", 5120, "PoliciesPerGroup", _group_id)
 
 
 def put_policy(kind: Kind, ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,9 +15,9 @@ from signet.errors import (
 )
 from signet.iam import pagination, policies
 from signet.iam.context import Context
-from signet.iam.owners import no_such_user
+from signet.iam.owners import find_user, no_such_user
 from signet.iam.tags import tag_pairs
-from signet.store.base import Transaction, UniqueViolation
+from signet.store.base import UniqueViolation
 from signet.store.records import User
 
 LOG = logging.getLogger(__name__)
@@ -115,9 +115,7 @@ def update_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     name = params["UserName"]
 
     with ctx.write() as tx:
-        user = tx.get_user(ctx.caller.account_id, name)
-        if user is None:
-            raise no_such_user(name)
+        user = find_user(tx, ctx.caller.account_id, name)
         new_name = params.get("NewUserName") or user.user_name
         new_path = params.get("NewPath") or user.path
         clash = tx.get_user(user.account_id, new_name)
@@ -134,9 +132,7 @@ def delete_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     name = params["UserName"]
 
     with ctx.write() as tx:
-        user = tx.get_user(ctx.caller.account_id, name)
-        if user is None:
-            raise no_such_user(name)
+        user = find_user(tx, ctx.caller.account_id, name)
         if tx.count_access_keys(user.user_id):
             raise DeleteConflict("Cannot delete entity, must delete access keys first.")
         if tx.count_certificates(user.user_id):
@@ -153,7 +149,7 @@ def delete_user(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
 
 def put_user_permissions_boundary(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.write() as tx:
-        user = _find(tx, ctx, params["UserName"])
+        user = find_user(tx, ctx.caller.account_id, params["UserName"])
         policy = policies.find_policy(tx, user.account_id, params["PermissionsBoundary"])
         tx.set_permissions_boundary(user.user_id, policy.arn)
     return {}
@@ -161,18 +157,11 @@ def put_user_permissions_boundary(ctx: Context, params: Mapping[str, Any]) -> di
 
 def delete_user_permissions_boundary(ctx: Context, params: Mapping[str, Any]) -> dict[str, Any]:
     with ctx.write() as tx:
-        user = _find(tx, ctx, params["UserName"])
+        user = find_user(tx, ctx.caller.account_id, params["UserName"])
         if user.permissions_boundary is None:
             raise NoSuchEntity(f"The user {user.user_name} has no permissions boundary.")
         tx.set_permissions_boundary(user.user_id, None)
     return {}
-
-
-def _find(tx: Transaction, ctx: Context, name: str) -> User:
-    user = tx.get_user(ctx.caller.account_id, name)
-    if user is None:
-        raise no_such_user(name)
-    return user
 
 
 def _already_exists(name: str) -> EntityAlreadyExists:

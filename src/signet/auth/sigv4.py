@@ -102,7 +102,8 @@ _WHITESPACE = re.compile(r"\s+")
 # A query component already in canonical form: unreserved characters, and upper-case
 # escapes of bytes that are not unreserved (so decoding and re-encoding is a no-op).
 _CANONICAL_COMPONENT = re.compile(
-    r"(?:[A-Za-z0-9_.~-]++|%(?:[01][0-9A-F]|2[0-9A-CF]|3[A-F]|40|5[B-E]|60|7[B-DF]|[89A-F][0-9A-F]))*+"
+    r"(?:[A-Za-z0-9_.~-]++"
+    r"|%(?:[01][0-9A-F]|2[0-9A-CF]|3[A-F]|40|5[B-E]|60|7[B-DF]|[89A-F][0-9A-F]))*+"
 )
 
 # Query parameters whose presence means "this request is presigned".

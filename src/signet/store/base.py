@@ -139,8 +139,6 @@ class Transaction(Protocol):
 
     def get_policy(self, account_id: str, policy_name: str) -> ManagedPolicy | None: ...
 
-    def get_policy_by_id(self, policy_id: str) -> ManagedPolicy | None: ...
-
     def list_policies(
         self,
         account_ids: Sequence[str],

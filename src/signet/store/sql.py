@@ -304,10 +304,6 @@ class SqlTransaction(ABC):
         )
         return None if row is None else _policy(row)
 
-    def get_policy_by_id(self, policy_id: str) -> ManagedPolicy | None:
-        row = self._one("SELECT * FROM managed_policies WHERE policy_id = ?", (policy_id,))
-        return None if row is None else _policy(row)
-
     def list_policies(
         self,
         account_ids: Sequence[str],
